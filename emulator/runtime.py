@@ -1,0 +1,159 @@
+"""The runtime shared by every emulated stream: clock, randomness, sink, logs.
+
+moto builds backend objects itself, one per account and region, so they find
+the runtime through ``current()`` instead of receiving it as an argument.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from emulator.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from emulator.sinks import Sink
+    from emulator.stream import StreamRuntime
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DeliveryAttempt", "Runtime", "Settings", "activate", "current", "deactivate"]
+
+
+@dataclass
+class Settings:
+    """Options that change emulator behaviour where AWS's is unconfirmed or inconvenient."""
+
+    hadoop_snappy_extension: str = ".snappy"
+    retry_first_seconds: float = 5.0
+    retry_max_seconds: float = 300.0
+    retry_limit_seconds: float = 24 * 3600.0
+    max_active_partitions: int = 500
+    iam_mode: str = "warn"
+    transform_timeout_seconds: float = 300.0
+
+
+@dataclass
+class DeliveryAttempt:
+    """One attempt to write an object, kept in the runtime's delivery log."""
+
+    stream: str
+    bucket: str
+    key: str
+    records: int
+    bytes: int
+    outcome: str
+    time: float
+    reason: str
+    attempt: int = 1
+    error_code: str | None = None
+    error_message: str | None = None
+    kind: str = "data"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "bucket": self.bucket,
+            "key": self.key,
+            "records": self.records,
+            "bytes": self.bytes,
+            "outcome": self.outcome,
+            "time": self.time,
+            "reason": self.reason,
+            "attempt": self.attempt,
+            "error_code": self.error_code,
+            "error_message": self.error_message,
+            "kind": self.kind,
+        }
+
+
+@dataclass
+class Runtime:
+    """Clock, random source, sink, settings and logs of one emulator instance."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    seed: int | None = None
+    sink: Sink | None = None
+    settings: Settings = field(default_factory=Settings)
+    transforms: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    delivery_log: list[DeliveryAttempt] = field(default_factory=list)
+    streams: dict[tuple[str, str, str], StreamRuntime] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        seed = self.seed if self.seed is not None else int.from_bytes(os.urandom(8), "big")
+        self.rng = random.Random(seed)
+        self.lock = threading.RLock()
+        self._record_counter = 0
+        self.listeners: list[Callable[[DeliveryAttempt], None]] = []
+
+    def uuid4(self) -> str:
+        """Return a random UUID string drawn from the seeded random source."""
+        with self.lock:
+            return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def record_id(self) -> str:
+        """Return a unique, opaque record id: 56 decimal digits, as AWS's look."""
+        with self.lock:
+            self._record_counter += 1
+            return f"{self.rng.getrandbits(120):037d}{self._record_counter:019d}"[-56:]
+
+    def log_attempt(self, attempt: DeliveryAttempt) -> None:
+        with self.lock:
+            self.delivery_log.append(attempt)
+            listeners = list(self.listeners)
+        for listener in listeners:
+            listener(attempt)
+
+    def register(self, stream: StreamRuntime) -> None:
+        with self.lock:
+            self.streams[(stream.account_id, stream.region, stream.name)] = stream
+
+    def unregister(self, stream: StreamRuntime) -> None:
+        with self.lock:
+            key = (stream.account_id, stream.region, stream.name)
+            if self.streams.get(key) is stream:
+                del self.streams[key]
+
+    def all_streams(self) -> list[StreamRuntime]:
+        with self.lock:
+            return list(self.streams.values())
+
+
+_active: Runtime | None = None
+_default: Runtime | None = None
+_active_lock = threading.Lock()
+
+
+def activate(runtime: Runtime) -> Runtime | None:
+    """Make ``runtime`` the current one and return the one it replaces."""
+    global _active
+    with _active_lock:
+        previous, _active = _active, runtime
+    return previous
+
+
+def deactivate(previous: Runtime | None) -> None:
+    """Restore the runtime that ``activate`` replaced."""
+    global _active
+    with _active_lock:
+        _active = previous
+
+
+def current() -> Runtime:
+    """Return the active runtime, or a default one on the system clock.
+
+    The default serves a process that installed the backend without a
+    ``FirehoseEmulator``, such as moto's own server started by hand.
+    """
+    global _default
+    if _active is not None:
+        return _active
+    with _active_lock:
+        if _default is None:
+            _default = Runtime()
+        return _default
