@@ -346,6 +346,15 @@ class EmulatedFirehoseBackend(FirehoseBackend):
             state.incoming_bytes += sum(map(len, accepted))
             state.pipeline.intake(accepted, ids, now)
             state.seal_zero_interval()
+        failed = len(datas) - len(accepted)
+        active.emit(
+            "put",
+            stream=state,
+            records=len(accepted),
+            bytes=sum(map(len, accepted)),
+            failed=failed,
+            requests=1,
+        )
         delivery.deliver_all(state, state.take_sealed(), active)
         responses: list[dict[str, str]] = []
         id_iter = iter(ids)

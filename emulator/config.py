@@ -344,6 +344,15 @@ def _validate_cross_member_rules(result: dict[str, Any], shape_path: str) -> Non
         query = processing_config.parse_processing(result).metadata_query
         if query:
             query_keys = processing_config.query_keys(query)
+    if not dynamic and prefixes.uses_partition_keys(result.get("Prefix") or ""):
+        # Partition keys exist only under dynamic partitioning; without it the
+        # prefix could never be evaluated.
+        raise InvalidArgumentException(
+            "Dynamic Partitioning Namespaces can only be used in the S3 Prefix when "
+            "Dynamic Partitioning is enabled: set "
+            "DynamicPartitioningConfiguration.Enabled to true, or remove the "
+            "!{partitionKeyFrom...} expressions from the Prefix."
+        )
     prefixes.validate_prefixes(
         result.get("Prefix"),
         result.get("ErrorOutputPrefix"),

@@ -11,6 +11,7 @@ from emulator import delivery, moto_glue
 from emulator import runtime as runtime_module
 from emulator.clock import Clock, ManualClock, SystemClock
 from emulator.errors import ConfigurationError
+from emulator.inspection import InspectionMixin
 from emulator.runtime import DeliveryAttempt, Runtime, Settings
 from emulator.sinks import MotoS3Sink, Sink
 from emulator.stream import StreamRuntime
@@ -27,7 +28,7 @@ def default_region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-class FirehoseEmulator:
+class FirehoseEmulator(InspectionMixin):
     """Emulated Firehose delivery on top of moto.
 
     Entering starts moto's ``mock_aws`` when none is active and joins the
@@ -73,6 +74,7 @@ class FirehoseEmulator:
         self._stop = threading.Event()
         self._ticker_errors: list[BaseException] = []
         self._started = False
+        self._clients: dict[tuple[Any, ...], Any] = {}
 
     # Lifecycle ------------------------------------------------------------
 
@@ -218,7 +220,11 @@ class FirehoseEmulator:
         import boto3
 
         options.setdefault("region_name", self.region)
-        return boto3.client(service, **options)
+        cache_key = (service, tuple(sorted((k, repr(v)) for k, v in options.items())))
+        client = self._clients.get(cache_key)
+        if client is None:
+            client = self._clients[cache_key] = boto3.client(service, **options)
+        return client
 
     def on_delivery(self, listener: Callable[[DeliveryAttempt], None]) -> None:
         """Call ``listener`` after each delivery attempt."""

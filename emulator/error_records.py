@@ -1,10 +1,11 @@
 """Error-output documents: the JSON lines Firehose writes under the error prefix.
 
-A processing-failed line has the layout of records captured from real AWS in
-2025: compact JSON with the members ``rawData, errorCode, errorMessage,
-attemptsMade, arrivalTimestamp, attemptEndingTimestamp, lambdaARN`` in that
-order, timestamps as integer epoch milliseconds, and ``lambdaARN`` spelled
-with a capital ARN although the developer guide writes ``lambdaArn``.
+Each document is one line of compact JSON ending in a newline. A
+processing-failed line has the layout of records captured from real AWS in
+2025. Its members come in the order ``rawData, errorCode, errorMessage,
+attemptsMade, arrivalTimestamp, attemptEndingTimestamp, lambdaARN``, and the
+timestamps are integer epoch milliseconds. AWS spells ``lambdaARN`` with a
+capital ARN, although the developer guide writes ``lambdaArn``.
 """
 
 from __future__ import annotations
@@ -24,14 +25,14 @@ __all__ = [
 
 
 def processing_failed_line(failed: FailedRecord) -> bytes:
-    """Return the error document of a record the Lambda transform failed, with its newline."""
+    """Return the error line of a record that the Lambda transform failed."""
     document = _common_members(failed)
     document["lambdaARN"] = failed.lambda_arn
     return _line(document)
 
 
 def metadata_extraction_failed_line(failed: FailedRecord) -> bytes:
-    """Return the error document of a record whose partition keys failed, with its newline.
+    """Return the error line of a record whose partition keys could not be extracted.
 
     NOTE: AWS's schema for this document is unconfirmed; it is assumed to be the
     processing-failed layout without ``lambdaARN``.
@@ -40,14 +41,17 @@ def metadata_extraction_failed_line(failed: FailedRecord) -> bytes:
 
 
 def error_line(failed: FailedRecord) -> bytes:
-    """Return the error document for ``failed`` in the layout of its error output type."""
+    """Return the error line of ``failed`` in the layout of its error output type."""
     if failed.error_output_type == PROCESSING_FAILED:
         return processing_failed_line(failed)
     return metadata_extraction_failed_line(failed)
 
 
 def error_object_body(failed: list[FailedRecord]) -> bytes:
-    """Return the body of an error object: one document per line, each ending in a newline."""
+    """Return the body of an error object: one JSON document per line.
+
+    Every line ends in a newline, the last one included.
+    """
     return b"".join(error_line(record) for record in failed)
 
 

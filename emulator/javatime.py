@@ -46,13 +46,13 @@ ZONE_FULL_NAMES = {
 
 # Upper bounds used for the evaluated-length check, in characters. A zone ID is
 # at most 32 characters in the tz database (America/Argentina/ComodRivadavia). A
-# localized offset is at most "GMT-10:31:26" (12). The longest English full
-# zone name in CLDR is "Australian Central Western Standard Time" (40).
+# localized offset is at most "GMT-10:31:26" (12). A full zone name is assumed
+# to fit in 40, the length of "Australian Central Western Standard Time".
 MAX_ZONE_ID_WIDTH = 32
 MAX_LOCALIZED_OFFSET_WIDTH = 12
 MAX_ZONE_NAME_WIDTH = 40
 MAX_DAY_PERIOD_WIDTH = len("in the afternoon")
-# Four-digit years are assumed for widths: datetime supports years 1 to 9999.
+# Python's datetime stops at year 9999, so a year prints at most four digits.
 MAX_YEAR_DIGITS = 4
 _MJD_EPOCH = date(1858, 11, 17).toordinal()
 
@@ -592,6 +592,8 @@ _BUILDERS: dict[str, Callable[[int], _Item | None]] = {
     "q": _quarter,
     "D": _day_of_year_item,
     "d": _one_or_two(lambda instant: instant.day),
+    # NOTE: 'F' is the aligned week of month from JDK 19 on. JDK 8 to 18
+    # printed the aligned day of week in month instead.
     "F": lambda count: (
         _number(lambda instant: (instant.day - 1) // 7 + 1, 1, 1)
         if count == 1

@@ -19,8 +19,9 @@ import logging
 import random
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from emulator.processing_config import LambdaSettings
 from emulator.processing_types import (
@@ -167,7 +168,7 @@ def _split_batches(
             batches.append(current)
             current, size = [], base_size
             record_size -= 1  # it is now the first record, with no comma before it
-        # NOTE: a single record larger than the limit is still sent on its own;
+        # A single record larger than the limit is still sent on its own.
         # Firehose's 1,000 KiB record limit keeps that from happening on AWS.
         current.append(record)
         size += record_size
@@ -268,7 +269,7 @@ def _attempt(
     worker.start()
     worker.join(timeout_seconds)
     if worker.is_alive():
-        # NOTE: Python cannot stop the thread; it runs on and its result is dropped.
+        # Python cannot stop the thread, so it runs on and its result is dropped.
         return _Failure(*TIMEOUT_ERROR)
     if "error" in outcome:
         error = outcome["error"]
@@ -278,7 +279,7 @@ def _attempt(
     payload = _payload(outcome.get("response"))
     if payload is None or len(payload) > MAX_PAYLOAD_BYTES:
         # Lambda itself turns an unserialisable or oversized response into a
-        # function error, so Firehose sees the same failure as a raised error.
+        # function error, so Firehose reports it like a raised error.
         return _Failure(*FUNCTION_ERROR)
     return payload
 
@@ -301,12 +302,12 @@ def _read_response(
 ) -> tuple[list[ProcessedRecord], list[FailedRecord]]:
     """Sort the batch by the per-record results in a response payload."""
     entries, parse_failure = _response_entries(payload)
-    wanted = {record.record_id for record in batch}
+    sent_ids = {record.record_id for record in batch}
     by_id: dict[str, dict[str, Any]] = {}
     duplicated: set[str] = set()
     for entry in entries:
         record_id = entry.get("recordId")
-        if not isinstance(record_id, str) or record_id not in wanted:
+        if not isinstance(record_id, str) or record_id not in sent_ids:
             continue  # AWS ignores ids it did not send
         if record_id in by_id:
             duplicated.add(record_id)
@@ -329,8 +330,13 @@ def _read_response(
         elif isinstance(verdict, _Failure):
             failed.append(
                 FailedRecord(
-                    record, PROCESSING_FAILED, verdict.code, verdict.message,
-                    attempt, ending, arn,
+                    record,
+                    PROCESSING_FAILED,
+                    verdict.code,
+                    verdict.message,
+                    attempt,
+                    ending,
+                    arn,
                 )
             )
     return processed, failed
@@ -355,7 +361,7 @@ def _response_entries(payload: bytes) -> tuple[list[dict[str, Any]], _Failure | 
 def _verdict(
     record: SourceRecord, entry: dict[str, Any]
 ) -> ProcessedRecord | _Failure | None:
-    """Return the processed record, its failure, or None when the transform dropped it."""
+    """Return the processed record, its failure, or None if the transform dropped it."""
     result = entry.get("result")
     if result == "Dropped":
         return None

@@ -116,8 +116,8 @@ def _parse(template: str, field: str) -> tuple[str | Expression, ...]:
         if close < 0:
             raise InvalidArgumentException("Invalid expression usage")
         namespace, colon, value = template[start + 2 : close].partition(":")
-        # NOTE: an empty value and a nested "!{" are rejected as malformed; AWS's
-        # answer to those two cases has not been observed.
+        # NOTE: an empty value and a nested "!{" are rejected as malformed. How
+        # AWS handles those two cases has not been observed.
         if not colon or not value or "!{" in value:
             raise InvalidArgumentException("Invalid expression usage")
         _check_expression(namespace, value, field)
@@ -193,7 +193,8 @@ def validate_prefixes(
 
     ``query_keys`` are the keys that the MetadataExtraction query produces, and
     each of them must appear in ``Prefix`` as ``!{partitionKeyFromQuery:key}``.
-    ``None`` skips that check. The messages are the ones AWS returns.
+    ``None`` skips that check. The messages are AWS's, as observed or as quoted
+    by a third-party pre-flight linter.
     """
     prefix_expressions = _expressions(prefix, "Prefix")
     error_expressions = _expressions(error_output_prefix, "ErrorOutputPrefix")
@@ -417,8 +418,8 @@ def zone_for(name: str | None) -> tzinfo:
     """
     if not name:
         return zoneinfo.ZoneInfo("UTC")
-    # NOTE: AWS's answer to an unlisted zone is not documented. Rejecting it
-    # at configuration time is an assumption.
+    # NOTE: AWS does not document what it does with an unlisted zone. Rejecting
+    # it at configuration time is an assumption.
     if name not in _known_zone_names():
         raise InvalidArgumentException(
             f"CustomTimeZone {name} is not a supported time zone. Use a time zone "

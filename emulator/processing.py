@@ -1,11 +1,12 @@
-"""The record-processing stage: de-aggregation, Lambda transform, partition keys, delimiter.
+"""The record-processing stage: de-aggregation, transform, partition keys, delimiter.
 
 AWS applies the steps in this order (Firehose developer guide, "Choose a
 destination"): JSON or delimiter de-aggregation, then the Lambda transform,
 then dynamic-partitioning key extraction, then delivery. ``process_records``
 runs them all on one batch; the functions it calls can also be used alone.
 The Lambda transform is a Python callable with the signature of a Lambda
-handler, ``transform(event, context) -> response``; ``lambda_invoke`` holds it.
+handler, ``transform(event, context) -> response``, and ``lambda_invoke`` contains
+the code that calls it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import logging
 import math
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from emulator.jq_query import compile_query
 from emulator.lambda_invoke import Transform, invoke_transform
@@ -80,7 +81,8 @@ def process_records(
     if settings.lambda_ is not None:
         if transform is None:
             raise ValueError(
-                f"no transform registered for the Lambda function {settings.lambda_.arn}"
+                f"no transform given for the Lambda function {settings.lambda_.arn}; "
+                "pass the Python callable that stands in for it"
             )
         processed, failed = invoke_transform(
             records,
@@ -155,7 +157,7 @@ def deaggregate(
 
 
 def _split_json(data: bytes) -> list[bytes] | None:
-    """Return the text of each concatenated JSON object, or None if the data is not that."""
+    """Return the text of each concatenated JSON object, or None for other data."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -219,12 +221,14 @@ def extract_partition_keys(query: str, data: bytes) -> dict[str, str]:
 
 
 def _json_text(data: bytes) -> str:
-    """Return the record as text if it holds exactly one JSON value."""
+    """Return the record as text if it contains exactly one JSON value."""
     try:
         text = data.decode("utf-8")
         json.loads(text, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError):
-        raise PartitionKeyError(METADATA_EXTRACTION_ERROR_CODE, NON_JSON_MESSAGE) from None
+        raise PartitionKeyError(
+            METADATA_EXTRACTION_ERROR_CODE, NON_JSON_MESSAGE
+        ) from None
     return text
 
 

@@ -16,12 +16,13 @@ import base64
 import binascii
 import logging
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.errors import InvalidArgumentException, ValidationException
+from emulator.errors import InvalidArgumentException
 from emulator.jq_query import QuerySyntaxError, compile_query, object_keys
+from emulator.prefixes import partition_key_names
+from emulator.processing_shapes import PROCESSOR_TYPES, validate_processing_shapes
 
 logger = logging.getLogger(__name__)
 
@@ -43,37 +44,11 @@ DEFAULT_LAMBDA_BUFFER_SIZE_MB = 1.0
 DEFAULT_LAMBDA_BUFFER_INTERVAL_SECONDS = 60.0
 DEFAULT_RETRY_DURATION_SECONDS = 300
 MAX_PROCESSORS = 5
-MAX_PARAMETER_VALUE_LENGTH = 5120
 MIN_DYNAMIC_PARTITIONING_SIZE_MIB = 64
 
-# The enum lists in the order AWS prints them in ValidationException messages,
-# which is neither the model's order nor alphabetical.
-PROCESSOR_TYPES = (
-    "Decompression",
-    "Lambda",
-    "RecordDeAggregation",
-    "MetadataExtraction",
-    "AppendDelimiterToRecord",
-    "CloudWatchLogProcessing",
-)
-PARAMETER_NAMES = (
-    "DataMessageExtraction",
-    "NumberOfRetries",
-    "Delimiter",
-    "RoleArn",
-    "JsonParsingEngine",
-    "SubRecordType",
-    "MetadataExtractionQuery",
-    "BufferIntervalInSeconds",
-    "LambdaArn",
-    "BufferSizeInMBs",
-    "CompressionFormat",
-)
-PARAMETER_VALUE_PATTERN = re.compile(r"^(?!\s*$).+")
 SUB_RECORD_TYPES = ("JSON", "DELIMITED")
 JSON_PARSING_ENGINES = ("JQ-1.6",)
 
-_QUERY_KEY_EXPRESSION = re.compile(r"!\{partitionKeyFromQuery:([^}]*)\}")
 _PREFIX_RULE = "Ths supplied prefix(es) do not satisfy the following constraint: "
 _PROCESSOR_CLASS = "class com.amazonaws.services.firehose.internal.model.{}Processor"
 
@@ -91,7 +66,7 @@ class LambdaSettings:
 
 @dataclass(frozen=True)
 class ProcessingSettings:
-    """What the record pipeline does to each record before it is buffered."""
+    """The steps the record pipeline applies to each record before buffering."""
 
     enabled: bool
     lambda_: LambdaSettings | None
@@ -104,7 +79,11 @@ class ProcessingSettings:
 
 
 def validate_processing(destination: dict[str, Any], *, shape_path: str) -> None:
-    """Raise AWS's error for the first broken processing or partitioning rule.
+    """Raise AWS's error if the processing or dynamic-partitioning settings are invalid.
+
+    Model constraints are checked first and all reported together. Firehose's
+    own processor rules apply only while ``ProcessingConfiguration.Enabled`` is
+    true; the first broken rule is reported.
 
     :param destination: the ExtendedS3 destination configuration, with
         ``ProcessingConfiguration``, ``DynamicPartitioningConfiguration``,
@@ -116,7 +95,7 @@ def validate_processing(destination: dict[str, Any], *, shape_path: str) -> None
     """
     processing = destination.get("ProcessingConfiguration") or {}
     processors = processing.get("Processors") or []
-    _validate_model(processors, destination, shape_path)
+    validate_processing_shapes(processors, destination, shape_path)
 
     dynamic = _dynamic_partitioning_enabled(destination)
     if processing.get("Enabled"):
@@ -154,7 +133,7 @@ def query_keys(query: str) -> set[str]:
 
 
 def parse_processing(destination: dict[str, Any]) -> ProcessingSettings:
-    """Return the processing settings of a destination validated by ``validate_processing``."""
+    """Return the settings of a destination that ``validate_processing`` accepted."""
     processing = destination.get("ProcessingConfiguration") or {}
     enabled = bool(processing.get("Enabled")) and bool(processing.get("Processors"))
     by_type = _processors_by_type(processing.get("Processors") or []) if enabled else {}
@@ -233,125 +212,6 @@ def _enabled_query(destination: dict[str, Any]) -> str | None:
         "MetadataExtraction"
     )
     return metadata.get("MetadataExtractionQuery") if metadata else None
-
-
-# Model constraints (ValidationException) ------------------------------------
-
-
-def _validate_model(
-    processors: Any, destination: dict[str, Any], shape_path: str
-) -> None:
-    """Raise one ValidationException listing every model violation, as AWS does."""
-    violations: list[str] = []
-    if not isinstance(processors, list):
-        violations.append(
-            _violation(
-                f"{shape_path}.processingConfiguration.processors",
-                processors,
-                "Member must be a list",
-            )
-        )
-        processors = []
-    for index, processor in enumerate(processors, start=1):
-        path = f"{shape_path}.processingConfiguration.processors.{index}.member"
-        violations.extend(_processor_violations(processor, path))
-    violations.extend(_retry_violations(destination, shape_path))
-    if violations:
-        count = len(violations)
-        noun = "error" if count == 1 else "errors"
-        raise ValidationException(
-            f"{count} validation {noun} detected: " + "; ".join(violations)
-        )
-
-
-def _processor_violations(processor: Any, path: str) -> list[str]:
-    if not isinstance(processor, dict):
-        return [_violation(path, processor, "Member must be a structure")]
-    violations = _enum_violations(processor.get("Type"), f"{path}.type", PROCESSOR_TYPES)
-    for index, parameter in enumerate(processor.get("Parameters") or [], start=1):
-        parameter_path = f"{path}.parameters.{index}.member"
-        if not isinstance(parameter, dict):
-            violations.append(
-                _violation(parameter_path, parameter, "Member must be a structure")
-            )
-            continue
-        violations.extend(
-            _enum_violations(
-                parameter.get("ParameterName"),
-                f"{parameter_path}.parameterName",
-                PARAMETER_NAMES,
-            )
-        )
-        violations.extend(
-            _value_violations(
-                parameter.get("ParameterValue"), f"{parameter_path}.parameterValue"
-            )
-        )
-    return violations
-
-
-def _enum_violations(value: Any, path: str, allowed: tuple[str, ...]) -> list[str]:
-    if value is None:
-        return [_violation(path, None, "Member must not be null")]
-    if value not in allowed:
-        listing = ", ".join(allowed)
-        return [_violation(path, value, f"Member must satisfy enum value set: [{listing}]")]
-    return []
-
-
-def _value_violations(value: Any, path: str) -> list[str]:
-    """Check a ParameterValue: 1-5120 characters, not blank."""
-    if value is None:
-        return [_violation(path, None, "Member must not be null")]
-    if not isinstance(value, str):
-        return [_violation(path, value, "Member must be a string")]
-    violations = []
-    if len(value) < 1:
-        violations.append(
-            _violation(path, value, "Member must have length greater than or equal to 1")
-        )
-    if len(value) > MAX_PARAMETER_VALUE_LENGTH:
-        violations.append(
-            _violation(
-                path,
-                value,
-                "Member must have length less than or equal to "
-                f"{MAX_PARAMETER_VALUE_LENGTH}",
-            )
-        )
-    if not PARAMETER_VALUE_PATTERN.fullmatch(value):
-        violations.append(
-            _violation(
-                path,
-                value,
-                "Member must satisfy regular expression pattern: "
-                f"{PARAMETER_VALUE_PATTERN.pattern}",
-            )
-        )
-    return violations
-
-
-def _retry_violations(destination: dict[str, Any], shape_path: str) -> list[str]:
-    dynamic = destination.get("DynamicPartitioningConfiguration") or {}
-    duration = (dynamic.get("RetryOptions") or {}).get("DurationInSeconds")
-    if duration is None:
-        return []
-    path = f"{shape_path}.dynamicPartitioningConfiguration.retryOptions.durationInSeconds"
-    if isinstance(duration, bool) or not isinstance(duration, int):
-        return [_violation(path, duration, "Member must be an integer")]
-    if duration < 0:
-        return [_violation(path, duration, "Member must have value greater than or equal to 0")]
-    if duration > 7200:
-        return [
-            _violation(path, duration, "Member must have value less than or equal to 7200")
-        ]
-    return []
-
-
-def _violation(path: str, value: Any, constraint: str) -> str:
-    """Format one violation the way ``errors.validation_message`` words it."""
-    shown = "null" if value is None else f"'{value}'"
-    return f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}"
 
 
 # Firehose's own rules (InvalidArgumentException) ---------------------------
@@ -480,7 +340,7 @@ def _validate_dynamic_partitioning(destination: dict[str, Any]) -> None:
 
 def _validate_query_keys(query: str, prefix: str) -> None:
     keys = query_keys(query)
-    prefix_keys = _prefix_query_keys(prefix)
+    prefix_keys, _lambda_keys = partition_key_names(prefix)
     missing = sorted(keys - prefix_keys)
     if missing:
         logger.debug("query keys %s are not used in the prefix %r", missing, prefix)
@@ -488,10 +348,6 @@ def _validate_query_keys(query: str, prefix: str) -> None:
             "MetaDataExtraction JQ Query can't contain keys that are not present in "
             "the S3 Prefix expression"
         )
-
-
-def _prefix_query_keys(prefix: str) -> set[str]:
-    return {match.group(1) for match in _QUERY_KEY_EXPRESSION.finditer(prefix)}
 
 
 def _is_int_between(text: str, minimum: int, maximum: int) -> bool:

@@ -90,6 +90,7 @@ class Runtime:
         self.lock = threading.RLock()
         self._record_counter = 0
         self.listeners: list[Callable[[DeliveryAttempt], None]] = []
+        self.subscribers: list[Callable[[str, dict[str, Any]], None]] = []
 
     def uuid4(self) -> str:
         """Return a random UUID string drawn from the seeded random source."""
@@ -108,6 +109,27 @@ class Runtime:
             listeners = list(self.listeners)
         for listener in listeners:
             listener(attempt)
+        stream = self.streams_by_name(attempt.stream)
+        self.emit("delivery", stream=stream, attempt=attempt)
+
+    def streams_by_name(self, name: str) -> StreamRuntime | None:
+        with self.lock:
+            for stream in self.streams.values():
+                if stream.name == name:
+                    return stream
+        return None
+
+    def emit(self, event: str, **details: Any) -> None:
+        """Tell every subscriber about an event such as ``put`` or ``processing_failed``.
+
+        Events: ``put`` (stream, records, bytes, failed, requests),
+        ``delivery`` (stream, attempt) and ``processing_failed`` (stream,
+        failed: a list of failed records).
+        """
+        with self.lock:
+            subscribers = list(self.subscribers)
+        for subscriber in subscribers:
+            subscriber(event, details)
 
     def register(self, stream: StreamRuntime) -> None:
         with self.lock:

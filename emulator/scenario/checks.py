@@ -1,0 +1,143 @@
+"""Checks of each step's body that the JSON Schema cannot express."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from emulator.clock import parse_instant
+from emulator.scenario.generators import GENERATORS, GeneratorOptionError, make_generator
+from emulator.scenario.yamlfile import Path
+
+if TYPE_CHECKING:
+    from emulator.scenario.loader import _Context
+    from emulator.scenario.model import Scenario
+
+__all__ = ["check_step", "default_bucket"]
+
+COUNT_FIELDS = ("count", "records", "size", "bytes", "object_count", "record_count")
+
+
+def check_step(kind: str, body: Any, path: Path, scenario: Scenario, context: _Context) -> None:
+    """Raise ``ScenarioFormatError`` when a step refers to something that does not exist."""
+    path = path + (kind,)
+    if kind == "put":
+        _check_put(body, path, scenario, context)
+    elif kind == "advance":
+        if isinstance(body, dict) and "to" in body:
+            _check_time(body["to"], path + ("to",), context)
+    elif kind in ("flush", "delete_stream"):
+        stream = body.get("stream") if isinstance(body, dict) else body
+        if stream is not None:
+            field = path + ("stream",) if isinstance(body, dict) else path
+            _check_stream(stream, field, scenario, context)
+    elif kind == "update_destination":
+        _check_stream(body["stream"], path + ("stream",), scenario, context)
+        updates = [k for k in ("S3DestinationUpdate", "ExtendedS3DestinationUpdate") if k in body]
+        if len(updates) != 1:
+            raise context.error(
+                path,
+                f"expected one of S3DestinationUpdate and ExtendedS3DestinationUpdate, got {updates}",
+                "give exactly one of them, as UpdateDestination takes it",
+            )
+    elif kind == "expect":
+        _check_expect(body, path, scenario, context)
+
+
+def _check_stream(name: str, path: Path, scenario: Scenario, context: _Context) -> None:
+    known = scenario.stream_names()
+    if name not in known:
+        raise context.error(
+            path,
+            f"unknown delivery stream {name!r}",
+            f"use a stream created in setup.streams ({', '.join(known) or 'none yet'})",
+        )
+
+
+def _check_time(value: str, path: Path, context: _Context) -> None:
+    try:
+        parse_instant(value)
+    except (TypeError, ValueError):
+        raise context.error(
+            path,
+            f"invalid time {value!r}",
+            'give an ISO 8601 time in quotes, such as "2026-12-04T15:01:00Z"',
+        ) from None
+
+
+def _check_put(body: dict[str, Any], path: Path, scenario: Scenario, context: _Context) -> None:
+    _check_stream(body["stream"], path + ("stream",), scenario, context)
+    sources = [key for key in ("records", "file", "generate") if key in body]
+    if len(sources) != 1:
+        raise context.error(
+            path,
+            f"expected exactly one source of records, got {sources or 'none'}",
+            "give one of records (a list), file (an NDJSON file) or generate (a generator)",
+        )
+    if "file" in body:
+        context.resolve(body["file"], path + ("file",))
+    if "generate" in body:
+        _check_generator(body["generate"], path + ("generate",), context)
+
+
+def _check_generator(spec: dict[str, Any], path: Path, context: _Context) -> None:
+    name = spec["generator"]
+    if name not in GENERATORS:
+        raise context.error(
+            path + ("generator",),
+            f"unknown generator {name!r}",
+            f"use one of: {', '.join(sorted(GENERATORS))}",
+        )
+    options = {k: v for k, v in spec.items() if k not in ("generator", "count", "seed")}
+    try:
+        make_generator(name, spec.get("seed", 0), options)
+    except GeneratorOptionError as error:
+        raise context.error(path + tuple(error.field.split(".")), error.problem, error.fix) from None
+
+
+def default_bucket(scenario: Scenario) -> str | None:
+    """Return the bucket that expectations use when they name none: the only one in setup."""
+    return scenario.buckets[0] if len(scenario.buckets) == 1 else None
+
+
+def _check_expect(body: dict[str, Any], path: Path, scenario: Scenario, context: _Context) -> None:
+    _check_counts(body, path, context)
+    needs_bucket = any(k in body for k in ("objects", "object_count", "record_count", "no_objects"))
+    if needs_bucket and "bucket" not in body and default_bucket(scenario) is None:
+        raise context.error(
+            path,
+            "the expectation names no bucket, and setup.buckets does not hold exactly one",
+            "add bucket: NAME to this expect step",
+        )
+    for position, pattern in enumerate(body.get("no_objects", [])):
+        _check_regex(pattern, path + ("no_objects", position), context)
+    for kind in ("objects", "deliveries", "failed_puts", "error_records", "buffered"):
+        for position, entry in enumerate(body.get(kind, [])):
+            entry_path = path + (kind, position)
+            _check_counts(entry, entry_path, context)
+            if "key" in entry:
+                _check_regex(entry["key"], entry_path + ("key",), context)
+            if "stream" in entry:
+                _check_stream(entry["stream"], entry_path + ("stream",), scenario, context)
+
+
+def _check_counts(body: dict[str, Any], path: Path, context: _Context) -> None:
+    for name in COUNT_FIELDS:
+        value = body.get(name)
+        if isinstance(value, dict) and value.get("min", 0) > value.get("max", float("inf")):
+            raise context.error(
+                path + (name,),
+                f"invalid range {value}: min is above max",
+                "give min no larger than max",
+            )
+
+
+def _check_regex(pattern: str, path: Path, context: _Context) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise context.error(
+            path,
+            f"invalid regular expression {pattern!r}: {error}",
+            "correct the pattern; write it in single quotes so YAML keeps backslashes",
+        ) from None

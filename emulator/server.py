@@ -1,0 +1,482 @@
+"""The standalone server: moto's AWS endpoint with the emulated Firehose, plus a control API.
+
+Requests under ``/_emulator/`` go to the control API (JSON). Every other
+request goes to moto's own WSGI application, which serves each AWS API that
+moto implements. A ``FirehoseEmulator`` running in this process installs the
+emulated Firehose backend into moto, so Firehose calls are buffered and
+delivered as AWS delivers them.
+
+moto's server (5.2) lets an exception raised while handling a request reach
+werkzeug, which logs it and returns an HTML "500 Internal Server Error" page
+that no AWS SDK can parse. Here such an exception becomes an AWS-shaped error
+instead: HTTP 400 when the request could not be parsed, HTTP 500
+``InternalFailure`` (``InternalError`` for REST services such as S3) otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+from xml.sax.saxutils import escape
+
+from moto.server import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from emulator import server_control
+
+if TYPE_CHECKING:
+    from emulator.core import FirehoseEmulator
+    from emulator.runtime import DeliveryAttempt
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "DEFAULT_MAX_REQUEST_BYTES",
+    "DEFAULT_PORT",
+    "EmulatorServer",
+    "ShutdownReport",
+]
+
+# LocalStack's port: many tools and SDK setups already point AWS_ENDPOINT_URL at it.
+DEFAULT_PORT = 4566
+# A PutRecordBatch carries at most 4 MiB of data, about 5.4 MiB once base64
+# encoded in JSON, so 16 MiB leaves room for every valid Firehose request.
+DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
+FINAL_FLUSH_ROUNDS = 3
+FINAL_FLUSH_RETRY_SECONDS = 1.0
+
+EmulatorFactory = Callable[[], "FirehoseEmulator"]
+EmulatorSetup = Callable[["FirehoseEmulator"], None]
+Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+class RequestTooLarge(Exception):
+    """The request body is larger than the server accepts."""
+
+
+class ServerStopping(Exception):
+    """The server is shutting down and accepts no new request."""
+
+
+class RequestGate:
+    """Counts requests in flight, so that a reset or a shutdown can wait for them.
+
+    Requests enter with ``shared()``. ``exclusive()`` waits until none is in
+    flight and holds new ones back meanwhile; ``close()`` rejects new ones.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._active = 0
+        self._exclusive = False
+        self._closed = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._exclusive)
+            if self._closed:
+                raise ServerStopping
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._active -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._exclusive)
+            if self._closed:
+                raise ServerStopping
+            self._exclusive = True
+            self._condition.wait_for(lambda: self._active == 0)
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._exclusive = False
+                self._condition.notify_all()
+
+    def close(self, timeout: float) -> bool:
+        """Reject new requests; return whether those in flight finished within ``timeout``."""
+        with self._condition:
+            self._closed = True
+            return self._condition.wait_for(lambda: self._active == 0, timeout)
+
+
+@dataclass
+class ShutdownReport:
+    """What the final flush on shutdown delivered, and what it could not."""
+
+    delivered_objects: int = 0
+    delivered_records: int = 0
+    lost_records: int = 0
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, with the access log line sent to DEBUG."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        logger.debug("%s %s -> %s", self.command, self.path, code)
+
+
+def request_protocol(environ: dict[str, Any]) -> str:
+    """Return the AWS protocol of a request: ``json``, ``query`` or ``rest``."""
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        return "json"
+    content_type = environ.get("CONTENT_TYPE", "")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return "query"
+    return "rest"
+
+
+def read_body(environ: dict[str, Any], limit: int) -> bytes:
+    """Read the whole request body, raising ``RequestTooLarge`` past ``limit`` bytes.
+
+    The body is put back as a ``BytesIO`` with its ``Content-Length``, so the
+    application behind reads it as usual.
+    """
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH") or ""
+    if length.strip():
+        size = int(length) if length.strip().isdigit() else -1
+        if size < 0:
+            raise ValueError(f"invalid Content-Length header {length!r}")
+        if size > limit:
+            raise RequestTooLarge(f"the request body is {size} bytes")
+        body = stream.read(size)
+    elif environ.get("wsgi.input_terminated"):
+        body = _read_to_end(stream, limit)
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ.pop("wsgi.input_terminated", None)
+    environ.pop("HTTP_TRANSFER_ENCODING", None)
+    return body
+
+
+def _read_to_end(stream: Any, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        chunk = stream.read(65536)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > limit:
+            raise RequestTooLarge(f"the chunked request body passed {limit} bytes")
+        chunks.append(chunk)
+
+
+def aws_error(
+    protocol: str, status: int, code: str, message: str, request_id: str
+) -> Response:
+    """Build an error response in the shape AWS SDKs parse for ``protocol``."""
+    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", code)]
+    if protocol == "json":
+        body = json.dumps({"__type": code, "message": message}).encode()
+        return status, [*headers, ("Content-Type", "application/x-amz-json-1.1")], body
+    detail = (
+        f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+    )
+    if protocol == "query":
+        kind = "Sender" if status < 500 else "Receiver"
+        text = (
+            f"<ErrorResponse><Error><Type>{kind}</Type>{detail}</Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+    else:
+        text = f"<Error>{detail}<RequestId>{request_id}</RequestId></Error>"
+    return status, [*headers, ("Content-Type", "application/xml")], text.encode()
+
+
+def json_body_error(body: bytes) -> str | None:
+    """Return why a JSON-protocol request body is malformed, or None when it is not."""
+    if not body.strip():
+        return None
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        return f"the request body is not valid JSON: {error}"
+    if not isinstance(document, dict):
+        return "the request body must be a JSON object"
+    return None
+
+
+def _raised_in(error: BaseException, module: str) -> bool:
+    traceback = error.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_globals.get("__name__") == module:
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def classify_exception(protocol: str, error: Exception) -> tuple[int, str, str]:
+    """Map an exception raised inside moto to an AWS status, error code and message."""
+    from botocore.model import OperationNotFoundError
+
+    if isinstance(error, OperationNotFoundError):
+        code = "UnknownOperationException" if protocol == "json" else "InvalidAction"
+        return 400, code, f"the operation {error} is not a known operation of this service"
+    if _raised_in(error, "moto.core.parse"):
+        code = {"json": "SerializationException", "query": "InvalidParameterValue"}
+        return (
+            400,
+            code.get(protocol, "InvalidRequest"),
+            f"the request does not match the operation's input shape: {error}",
+        )
+    code = "InternalError" if protocol == "rest" else "InternalFailure"
+    return 500, code, f"the emulator failed to handle the request: {type(error).__name__}"
+
+
+class EmulatorServer:
+    """An HTTP server that serves moto's AWS APIs, the emulated Firehose and a control API.
+
+    :param emulator_factory: returns a new, unstarted ``FirehoseEmulator``;
+        called at start and again on each reset.
+    :param setup: called with each started emulator, to create the buckets,
+        roles and streams the server starts with.
+    :param max_request_bytes: the largest body accepted on JSON-protocol and
+        query-protocol AWS calls and on the control API; larger ones get 413.
+        REST calls (S3 objects) are not limited.
+    :param drain_seconds: how long shutdown and reset wait for requests in flight.
+    """
+
+    def __init__(
+        self,
+        emulator_factory: EmulatorFactory,
+        *,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        setup: EmulatorSetup | None = None,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+        drain_seconds: float = 10.0,
+    ):
+        self.host = host
+        self.port = port
+        self.max_request_bytes = max_request_bytes
+        self.drain_seconds = drain_seconds
+        self._factory = emulator_factory
+        self._setup = setup
+        self._emulator: FirehoseEmulator | None = None
+        self._http: BaseWSGIServer | None = None
+        self._moto_app = DomainDispatcherApplication(create_backend_app)
+        self.gate = RequestGate()
+        self._shutdown_started = threading.Event()
+        self._error_counts: Counter[tuple[str, str]] = Counter()
+        self._error_lock = threading.Lock()
+        self.control = server_control.ControlAPI(self)
+
+    # Lifecycle -------------------------------------------------------------
+
+    def start(self) -> None:
+        """Bind the listening socket, then start the emulator and run the setup."""
+        self._http = make_server(
+            self.host, self.port, self, threaded=True, request_handler=_QuietRequestHandler
+        )
+        self.port = self._http.port
+        self._start_emulator()
+
+    @property
+    def url(self) -> str:
+        """The endpoint URL, such as ``http://127.0.0.1:4566``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def emulator(self) -> FirehoseEmulator:
+        """The running emulator; a reset replaces it."""
+        if self._emulator is None:
+            raise RuntimeError("the server is not started: call start() first")
+        return self._emulator
+
+    def serve_forever(self) -> None:
+        """Serve requests until ``request_shutdown`` is called."""
+        if self._http is None:
+            raise RuntimeError("the server is not started: call start() first")
+        self._http.serve_forever(poll_interval=0.2)
+
+    def request_shutdown(self) -> None:
+        """Make ``serve_forever`` return; safe to call from a signal handler."""
+        if self._http is None or self._shutdown_started.is_set():
+            return
+        self._shutdown_started.set()
+        threading.Thread(
+            target=self._http.shutdown, name="firehose-emulator-shutdown", daemon=True
+        ).start()
+
+    def close(self) -> ShutdownReport:
+        """Wait for requests in flight, deliver every buffer, then stop the emulator."""
+        if not self.gate.close(self.drain_seconds):
+            logger.warning(
+                "requests were still in flight after %.0f s; delivering buffers anyway",
+                self.drain_seconds,
+            )
+        if self._http is not None:
+            self._http.server_close()
+        if self._emulator is None:
+            return ShutdownReport()
+        report = self._final_flush(self._emulator)
+        self._stop_emulator()
+        return report
+
+    def reset(self) -> int:
+        """Drop all AWS state and buffered records; return how many records were dropped.
+
+        The emulator is replaced by a new one from the factory (so a manual
+        clock goes back to its start time) and the setup runs again.
+        """
+        with self.gate.exclusive():
+            dropped = sum(state["buffered_records"] for state in self.emulator.streams())
+            self._stop_emulator()
+            self._start_emulator()
+        logger.info("reset the emulator: dropped %d buffered records", dropped)
+        return dropped
+
+    def _start_emulator(self) -> None:
+        emulator = self._factory()
+        emulator.start()
+        self._emulator = emulator
+        if self._setup is not None:
+            self._setup(emulator)
+
+    def _stop_emulator(self) -> None:
+        emulator, self._emulator = self._emulator, None
+        if emulator is None:
+            return
+        try:
+            emulator.stop()
+        except Exception:
+            logger.exception("the delivery ticker had failed before the emulator stopped")
+
+    def _final_flush(self, emulator: FirehoseEmulator) -> ShutdownReport:
+        report = ShutdownReport()
+        failed: list[DeliveryAttempt] = []
+        for round_number in range(1, FINAL_FLUSH_ROUNDS + 1):
+            attempts = emulator.flush()
+            for attempt in attempts:
+                if attempt.outcome == "delivered":
+                    report.delivered_objects += 1
+                    report.delivered_records += attempt.records
+            failed = [attempt for attempt in attempts if attempt.outcome != "delivered"]
+            if not failed:
+                break
+            if round_number < FINAL_FLUSH_ROUNDS:
+                logger.warning(
+                    "%d deliveries failed on shutdown; retrying in %.0f s",
+                    len(failed),
+                    FINAL_FLUSH_RETRY_SECONDS,
+                )
+                threading.Event().wait(FINAL_FLUSH_RETRY_SECONDS)
+        report.lost_records = sum(attempt.records for attempt in failed)
+        for attempt in failed:
+            logger.error(
+                "lost %d records of stream %s on shutdown: delivery to s3://%s failed: %s",
+                attempt.records,
+                attempt.stream,
+                attempt.bucket,
+                attempt.error_message,
+            )
+        return report
+
+    # WSGI ------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/_emulator" or path.startswith("/_emulator/"):
+            response = self.control.handle(environ)
+        elif path == "/moto-api/reset" and environ.get("REQUEST_METHOD") == "POST":
+            response = self.control.handle_moto_reset(environ)
+        else:
+            response = self._handle_aws(environ)
+        status, headers, body = response
+        headers = [*headers, ("Content-Length", str(len(body)))]
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [body]
+
+    def _handle_aws(self, environ: dict[str, Any]) -> Response:
+        protocol = request_protocol(environ)
+        request_id = server_control.new_request_id()
+        body = b""
+        try:
+            if protocol != "rest":
+                body = read_body(environ, self.max_request_bytes)
+        except RequestTooLarge as error:
+            message = f"{error}; the maximum is {self.max_request_bytes} bytes"
+            logger.warning("rejected a request: %s", message)
+            return aws_error(protocol, 413, "RequestEntityTooLarge", message, request_id)
+        except ValueError as error:
+            return aws_error(protocol, 400, "BadRequest", str(error), request_id)
+        if protocol == "json":
+            problem = json_body_error(body)
+            if problem is not None:
+                return aws_error(protocol, 400, "SerializationException", problem, request_id)
+        try:
+            with self.gate.shared():
+                return self._call_moto(environ)
+        except ServerStopping:
+            message = "the emulator is shutting down; retry against a new server"
+            return aws_error(protocol, 503, "ServiceUnavailable", message, request_id)
+        except Exception as error:
+            return self._moto_failure(environ, protocol, error, request_id)
+
+    def _call_moto(self, environ: dict[str, Any]) -> Response:
+        captured: dict[str, Any] = {}
+
+        def capture_start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
+            captured["status"] = int(status.split(None, 1)[0])
+            captured["headers"] = headers
+            return captured.setdefault("written", bytearray()).extend
+
+        result = self._moto_app(environ, capture_start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        written = bytes(captured.get("written", b""))
+        headers = [
+            (name, value)
+            for name, value in captured["headers"]
+            if name.lower() not in ("content-length", "transfer-encoding", "connection")
+        ]
+        return captured["status"], headers, written + body
+
+    def _moto_failure(
+        self, environ: dict[str, Any], protocol: str, error: Exception, request_id: str
+    ) -> Response:
+        status, code, message = classify_exception(protocol, error)
+        operation = environ.get("HTTP_X_AMZ_TARGET") or (
+            f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+        )
+        with self._error_lock:
+            self._error_counts[(operation, type(error).__name__)] += 1
+            seen = self._error_counts[(operation, type(error).__name__)]
+        if status >= 500:
+            logger.error(
+                "%s failed with %s: %s (request %s, seen %d times)",
+                operation,
+                type(error).__name__,
+                error,
+                request_id,
+                seen,
+                exc_info=error if seen == 1 else None,
+            )
+        else:
+            logger.warning("%s rejected with %s: %s", operation, code, error)
+        return aws_error(protocol, status, code, message, request_id)

@@ -1,0 +1,149 @@
+"""FirehoseEmulator lifecycle: joining mock_aws, restoring moto, region, account, ticker."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.firehose import models as firehose_models
+from support.streams import START, create_stream, objects
+
+from emulator import ConfigurationError, FirehoseEmulator, ManualClock
+from emulator.backend import EmulatedFirehoseBackend
+
+STREAM = "message-interaction-events"
+
+
+def test_emulator_starts_mock_when_none_active_and_restores_moto():
+    original = firehose_models.firehose_backends.backend
+
+    with FirehoseEmulator(clock=ManualClock(START)):
+        installed = firehose_models.firehose_backends.backend
+
+    assert installed is EmulatedFirehoseBackend
+    assert firehose_models.firehose_backends.backend is original
+
+
+def test_emulator_joins_active_mock_and_keeps_existing_streams():
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="joined-bucket")
+        boto3.client("firehose", region_name="us-east-1").create_delivery_stream(
+            DeliveryStreamName="before",
+            ExtendedS3DestinationConfiguration={
+                "RoleARN": "arn:aws:iam::123456789012:role/r",
+                "BucketARN": "arn:aws:s3:::joined-bucket",
+            },
+        )
+
+        with FirehoseEmulator(clock=ManualClock(START)) as firehose:
+            firehose.client("firehose").put_record(
+                DeliveryStreamName="before", Record={"Data": b"kept"}
+            )
+            firehose.flush()
+
+        bodies = [
+            s3.get_object(Bucket="joined-bucket", Key=item["Key"])["Body"].read()
+            for item in s3.list_objects_v2(Bucket="joined-bucket")["Contents"]
+        ]
+        assert bodies == [b"kept"]
+
+
+def test_emulator_account_id_sets_request_account():
+    with FirehoseEmulator(clock=ManualClock(START), account_id="000000000000") as firehose:
+        firehose.client("s3").create_bucket(Bucket="vascular-inbox-events")
+        arn = firehose.client("firehose").create_delivery_stream(
+            DeliveryStreamName=STREAM,
+            S3DestinationConfiguration={
+                "RoleARN": "arn:aws:iam::000000000000:role/firehose-to-s3-writer",
+                "BucketARN": "arn:aws:s3:::vascular-inbox-events",
+            },
+        )["DeliveryStreamARN"]
+
+    assert arn == f"arn:aws:firehose:us-east-1:000000000000:deliverystream/{STREAM}"
+
+
+@pytest.mark.parametrize(
+    ("aws_region", "aws_default_region", "expected"),
+    [("eu-west-1", "us-west-2", "eu-west-1"), (None, "us-west-2", "us-west-2")],
+    ids=["aws-region-first", "default-region-second"],
+)
+def test_emulator_region_from_environment(monkeypatch, aws_region, aws_default_region, expected):
+    if aws_region:
+        monkeypatch.setenv("AWS_REGION", aws_region)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", aws_default_region)
+
+    emulator = FirehoseEmulator(clock=ManualClock(START))
+
+    assert emulator.region == expected
+
+
+def test_emulator_advance_on_system_clock_raises_configuration_error():
+    with FirehoseEmulator() as firehose:
+        with pytest.raises(ConfigurationError) as excinfo:
+            firehose.advance(1)
+
+    assert str(excinfo.value) == (
+        "advance() needs a manual clock: create the emulator with "
+        "FirehoseEmulator(clock=ManualClock(...))"
+    )
+
+
+def test_emulator_flush_unknown_stream_raises_configuration_error():
+    with FirehoseEmulator(clock=ManualClock(START)) as firehose:
+        with pytest.raises(ConfigurationError) as excinfo:
+            firehose.flush("nope")
+
+    assert "cannot flush stream 'nope'" in str(excinfo.value)
+
+
+def test_emulator_system_clock_ticker_delivers_due_buffer():
+    with FirehoseEmulator(tick_seconds=0.05) as firehose:
+        client = create_stream(firehose, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 1})
+        client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"tick"})
+        deadline = time.monotonic() + 5
+        while not firehose.delivery_log and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        delivered = objects(firehose)
+
+    assert [obj["body"] for obj in delivered] == [b"tick"]
+
+
+def test_emulator_concurrent_producers_every_record_exactly_once():
+    threads_count, per_thread = 8, 20_000
+    with FirehoseEmulator(tick_seconds=0.01) as firehose:
+        client = create_stream(firehose, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 1})
+        errors: list[BaseException] = []
+        clients = [boto3.client("firehose", region_name="us-east-1") for _ in range(threads_count)]
+
+        def produce(thread: int) -> None:
+            try:
+                for start in range(0, per_thread, 500):
+                    records = [
+                        {"Data": f"{thread:02d}-{n:06d}\n".encode()}
+                        for n in range(start, start + 500)
+                    ]
+                    result = clients[thread].put_record_batch(
+                        DeliveryStreamName=STREAM, Records=records
+                    )
+                    assert result["FailedPutCount"] == 0
+            except BaseException as error:  # re-raised in the test thread below
+                errors.append(error)
+
+        producers = [threading.Thread(target=produce, args=(t,)) for t in range(threads_count)]
+        for producer in producers:
+            producer.start()
+        for producer in producers:
+            producer.join()
+        firehose.flush()
+        during_run = [a for a in firehose.delivery_log if a.reason != "flush"]
+        lines = b"".join(obj["body"] for obj in objects(firehose)).splitlines()
+
+    assert errors == []
+    assert during_run, "the ticker or the size hint delivered nothing while producers ran"
+    assert len(lines) == threads_count * per_thread
+    assert len(set(lines)) == threads_count * per_thread
