@@ -65,10 +65,10 @@ class EmulatedFirehoseBackend(FirehoseBackend):
     @property
     def _url_module(self) -> Any:
         # moto finds a backend's URL table from the module that defines its
-        # class; this class lives outside moto, so point it at moto's table.
-        from moto.firehose import urls
+        # class, by name; this class lives outside moto, so name ours.
+        from emulator import firehose_urls
 
-        return urls
+        return firehose_urls
 
     # Control plane ------------------------------------------------------------
 
@@ -338,34 +338,40 @@ class EmulatedFirehoseBackend(FirehoseBackend):
         from emulator import faults
 
         outcomes = faults.admit(state, datas, active)
-        accepted = [data for data, error in zip(datas, outcomes) if error is None]
+        rejected = sum(1 for error in outcomes if error is not None)
+        accepted = datas
+        if rejected:
+            accepted = [data for data, error in zip(datas, outcomes) if error is None]
         now = active.clock.now()
-        ids = [active.record_id() for _ in accepted]
+        ids = active.record_ids(len(accepted))
+        accepted_bytes = sum(map(len, accepted))
         with state.lock:
             state.incoming_records += len(accepted)
-            state.incoming_bytes += sum(map(len, accepted))
+            state.incoming_bytes += accepted_bytes
             state.pipeline.intake(accepted, ids, now)
             state.seal_zero_interval()
-        failed = len(datas) - len(accepted)
         active.emit(
             "put",
             stream=state,
             records=len(accepted),
-            bytes=sum(map(len, accepted)),
-            failed=failed,
+            bytes=accepted_bytes,
+            failed=rejected,
             requests=1,
         )
         delivery.deliver_all(state, state.take_sealed(), active)
-        responses: list[dict[str, str]] = []
-        id_iter = iter(ids)
-        for error in outcomes:
-            if error is None:
-                responses.append({"RecordId": next(id_iter)})
-            else:
-                responses.append({"ErrorCode": error[0], "ErrorMessage": error[1]})
+        if rejected:
+            id_iter = iter(ids)
+            responses = [
+                {"RecordId": next(id_iter)}
+                if error is None
+                else {"ErrorCode": error[0], "ErrorMessage": error[1]}
+                for error in outcomes
+            ]
+        else:
+            responses = [{"RecordId": record_id} for record_id in ids]
         encryption = stream.delivery_stream_encryption_configuration or {}
         return {
-            "FailedPutCount": sum(1 for error in outcomes if error is not None),
+            "FailedPutCount": rejected,
             "Encrypted": encryption.get("Status") == "ENABLED",
             "RequestResponses": responses,
         }

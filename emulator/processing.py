@@ -67,8 +67,8 @@ def process_records(
 ) -> tuple[list[ProcessedRecord], list[FailedRecord]]:
     """Run every configured processing step on one batch, in AWS's order.
 
-    Records dropped by the transform appear in neither list. A stream with a
-    Lambda processor needs ``transform``; without one it is ignored.
+    Records dropped by the transform appear in neither list. ``transform`` is
+    required when the settings name a Lambda function, and ignored otherwise.
 
     :raises ValueError: the settings name a Lambda function but no transform
         was given.

@@ -97,11 +97,17 @@ class Runtime:
         with self.lock:
             return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
-    def record_id(self) -> str:
-        """Return a unique, opaque record id: 56 decimal digits, as AWS's look."""
+    def record_ids(self, count: int) -> list[str]:
+        """Return ``count`` unique, opaque record ids of 56 decimal digits, as AWS's look.
+
+        Each id is a random head drawn per call and a process-wide counter, so
+        ids never repeat within a runtime.
+        """
         with self.lock:
-            self._record_counter += 1
-            return f"{self.rng.getrandbits(120):037d}{self._record_counter:019d}"[-56:]
+            head = f"{self.rng.getrandbits(120):037d}"[-37:]
+            first = self._record_counter + 1
+            self._record_counter += count
+        return [head + "%019d" % number for number in range(first, first + count)]
 
     def log_attempt(self, attempt: DeliveryAttempt) -> None:
         with self.lock:

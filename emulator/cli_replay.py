@@ -1,0 +1,156 @@
+"""``firehose-emulator replay``: run scenario files and check their expectations.
+
+Exit status: 0 when every expectation holds, 1 when one fails or a scenario
+stops (AWS rejected a setup call), 2 when a file is malformed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from emulator.cli import configure_logging
+
+__all__ = ["replay", "scenario_files"]
+
+EXIT_FAILED = 1
+EXIT_MALFORMED = 2
+# A step that runs longer than this many seconds of wall time gets a progress line.
+SLOW_STEP_SECONDS = 2.0
+
+
+def scenario_files(paths: tuple[str, ...]) -> list[Path]:
+    """Expand FILE and DIR arguments: a folder gives its *.yaml and *.yml files, recursively."""
+    files: list[Path] = []
+    for argument in paths:
+        path = Path(argument)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not found:
+                raise click.UsageError(f"no scenario files (*.yaml, *.yml) found in the folder {argument}")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise click.UsageError(f"no such file or folder: {argument}")
+    return files
+
+
+class _Progress:
+    """Writes a line to standard error for each step, or only for slow steps."""
+
+    def __init__(self, mode: bool | None):
+        self.always = mode is True
+        self.enabled = mode is not False
+        self._started = 0.0
+        self._last: str | None = None
+
+    def __call__(self, position: int, total: int, step: object) -> None:
+        self.finish()
+        self._last = f"  [{position + 1}/{total}] line {step.line}: {step.describe()}"
+        self._started = time.perf_counter()
+        if self.always:
+            click.echo(self._last, err=True)
+
+    def finish(self) -> None:
+        if self._last is None or not self.enabled or self.always:
+            return
+        elapsed = time.perf_counter() - self._started
+        if elapsed >= SLOW_STEP_SECONDS:
+            click.echo(f"{self._last} ({elapsed:.1f} s)", err=True)
+        self._last = None
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, metavar="FILE|DIR...")
+@click.option("--junit-xml", "junit_xml", type=click.Path(dir_okay=False), help="Write a JUnit XML report to this file.")
+@click.option("--report", "report", type=click.Path(dir_okay=False), help="Write a self-contained HTML report to this file.")
+@click.option("--update", is_flag=True, help="Rewrite failed expectations in place with the values observed.")
+@click.option("--quiet", "-q", is_flag=True, help="Leave out the list of objects written.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Print every step to standard error (default: print only steps slower than 2 s).",
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    help="Level of the log written to standard error.",
+)
+@click.pass_context
+def replay(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    junit_xml: str | None,
+    report: str | None,
+    update: bool,
+    quiet: bool,
+    progress: bool | None,
+    log_level: str,
+) -> None:
+    """Replay scenario files (or every scenario in a folder) and check their expectations.
+
+    Exits 0 when every expectation holds, 1 when one fails, 2 when a file is malformed.
+    """
+    from emulator.scenario import ScenarioFormatError, load_scenario, run_scenario
+    from emulator.scenario.render import render_result, render_summary
+
+    configure_logging(log_level)
+    results = []
+    malformed: list[str] = []
+    for file in scenario_files(paths):
+        tracker = _Progress(progress)
+        try:
+            scenario = load_scenario(file)
+            result = run_scenario(scenario, progress=tracker)
+        except ScenarioFormatError as error:
+            click.echo(f"error: {error}", err=True)
+            malformed.append(str(file))
+            continue
+        finally:
+            tracker.finish()
+        results.append(result)
+        for line in render_result(result, show_objects=not quiet):
+            click.echo(line)
+        click.echo("")
+    for line in render_summary(results, malformed):
+        click.echo(line)
+    _write_outputs(results, malformed, junit_xml, report, update)
+    ctx.exit(_exit_code(results, malformed))
+
+
+def _write_outputs(results: list, malformed: list[str], junit_xml: str | None, report: str | None, update: bool) -> None:
+    if junit_xml:
+        from emulator.scenario.junit import write_junit
+
+        write_junit(results, malformed, junit_xml)
+        click.echo(f"JUnit XML written to {junit_xml}")
+    if report:
+        from emulator.scenario.report import write_report
+
+        write_report(results, report)
+        click.echo(f"HTML report written to {report}")
+    if update:
+        from emulator.scenario.update import update_file
+
+        for result in results:
+            changes = update_file(result)
+            for change in changes:
+                click.echo(f"updated {change}")
+
+
+def _exit_code(results: list, malformed: list[str]) -> int:
+    if malformed:
+        return EXIT_MALFORMED
+    if any(not result.passed for result in results):
+        return EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    replay(sys.argv[1:])

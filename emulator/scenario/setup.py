@@ -1,0 +1,100 @@
+"""Create a scenario's infrastructure through boto3: buckets, IAM roles, transforms, streams."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import sys
+from typing import Any, Callable
+
+from emulator.scenario.errors import ScenarioFormatError, ScenarioRunError
+from emulator.scenario.model import Scenario
+from emulator.scenario.yamlfile import Path, format_path
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["call_aws", "create_all", "import_callable"]
+
+
+def create_all(scenario: Scenario, emulator: Any) -> None:
+    """Create the buckets, roles, transforms and streams of ``scenario``, in that order."""
+    s3 = emulator.client("s3")
+    for position, bucket in enumerate(scenario.buckets):
+        arguments: dict[str, Any] = {"Bucket": bucket}
+        if scenario.region != "us-east-1":
+            # S3 rejects an explicit us-east-1 location, and needs every other one.
+            arguments["CreateBucketConfiguration"] = {"LocationConstraint": scenario.region}
+        call_aws(scenario, ("setup", "buckets", position), "CreateBucket", s3.create_bucket, arguments)
+    iam = emulator.client("iam")
+    for role in scenario.roles:
+        call_aws(
+            scenario,
+            role.path,
+            "CreateRole",
+            iam.create_role,
+            {"RoleName": role.name, "AssumeRolePolicyDocument": json.dumps(role.trust_policy)},
+        )
+        for name, document in role.policies:
+            arguments = {"RoleName": role.name, "PolicyName": name, "PolicyDocument": json.dumps(document)}
+            call_aws(scenario, role.path, "PutRolePolicy", iam.put_role_policy, arguments)
+    for position, (arn, function) in enumerate(scenario.transforms):
+        path = ("setup", "transforms", position, "function")
+        emulator.register_transform(arn, import_callable(function, scenario, path))
+    firehose = emulator.client("firehose")
+    for stream in scenario.streams:
+        call_aws(scenario, stream.path, "CreateDeliveryStream", firehose.create_delivery_stream, stream.request)
+        logger.info("scenario %s created delivery stream %s", scenario.name, stream.name)
+
+
+def call_aws(scenario: Scenario, path: Path, operation: str, method: Callable[..., Any], arguments: dict[str, Any]) -> Any:
+    from botocore.exceptions import ClientError, ParamValidationError
+
+    line = scenario.index.line(path)
+    try:
+        return method(**arguments)
+    except ParamValidationError as error:
+        raise ScenarioFormatError(
+            scenario.file,
+            line,
+            format_path(path),
+            f"invalid {operation} input: {error}",
+            f"correct the input as the AWS API reference of {operation} describes it",
+        ) from None
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        raise ScenarioRunError(
+            scenario.file,
+            line,
+            format_path(path),
+            f"{operation} failed: {details.get('Code')}: {details.get('Message')}",
+        ) from None
+
+
+def import_callable(reference: str, scenario: Scenario, path: Path) -> Callable[..., Any]:
+    """Import ``module:function``, looking in the scenario's folder first."""
+    module_name, _, attribute = reference.partition(":")
+    folder = str(scenario.base_dir)
+    sys.path.insert(0, folder)
+    try:
+        module = importlib.import_module(module_name)
+        function = getattr(module, attribute)
+    except (ImportError, AttributeError) as error:
+        raise ScenarioFormatError(
+            scenario.file,
+            scenario.index.line(path),
+            format_path(path),
+            f"cannot import {reference!r}: {error}",
+            "give module:function of a Python file in the scenario's folder or on the import path",
+        ) from None
+    finally:
+        sys.path.remove(folder)
+    if not callable(function):
+        raise ScenarioFormatError(
+            scenario.file,
+            scenario.index.line(path),
+            format_path(path),
+            f"{reference!r} is not callable",
+            "name a function that takes (event, context) as a Lambda handler does",
+        )
+    return function

@@ -1,0 +1,128 @@
+"""Play the steps that act on the emulator: put, advance, flush, update, delete."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from emulator.clock import parse_instant
+from emulator.scenario.errors import ScenarioRunError
+from emulator.scenario.expectations import FailedPut
+from emulator.scenario.model import Scenario, Step
+from emulator.scenario.records import RecordSource
+from emulator.scenario.setup import call_aws
+from emulator.scenario.timeline import Timeline
+from emulator.scenario.yamlfile import format_path
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["StepPlayer"]
+
+DEFAULT_BATCH_SIZE = 500
+
+
+class StepPlayer:
+    """Plays steps against one emulator, and keeps what the puts returned."""
+
+    def __init__(self, scenario: Scenario, emulator: Any, timeline: Timeline, failed_puts: list[FailedPut]):
+        self.scenario = scenario
+        self.emulator = emulator
+        self.timeline = timeline
+        self.failed_puts = failed_puts
+        self.firehose = emulator.client("firehose")
+        self.generators: dict[str, Any] = {}
+        self.records_put = 0
+
+    def play(self, step: Step) -> None:
+        """Run one step; ``expect`` steps are evaluated by the runner, not here."""
+        handler = getattr(self, f"_{step.kind}")
+        handler(step, step.body)
+
+    def _put(self, step: Step, body: dict[str, Any]) -> None:
+        source = RecordSource(body, self.scenario.base_dir, self.generators)
+        single = body.get("api") == "PutRecord"
+        size = 1 if single else body.get("batch_size", DEFAULT_BATCH_SIZE)
+        calls = math.ceil(source.count / size)
+        pause = body.get("over", 0) / calls
+        for _ in range(calls):
+            records = source.take(size, self.emulator.clock.now)
+            if single:
+                self._put_record(body["stream"], records[0])
+            else:
+                self._put_record_batch(body["stream"], records)
+            self.records_put += len(records)
+            self.timeline.on_put(self.emulator, body["stream"], len(records), sum(map(len, records)))
+            if pause:
+                self.emulator.advance(pause)
+
+    def _fail(self, stream: str, count: int, code: str, message: str) -> None:
+        now = self.emulator.clock.now()
+        self.failed_puts.extend(FailedPut(stream, code, message, now) for _ in range(count))
+        logger.info("%d records put to %s failed: %s: %s", count, stream, code, message)
+
+    def _put_record_batch(self, stream: str, records: list[bytes]) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.firehose.put_record_batch(
+                DeliveryStreamName=stream, Records=[{"Data": data} for data in records]
+            )
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            self._fail(stream, len(records), details.get("Code", ""), details.get("Message", ""))
+            return
+        for entry in response["RequestResponses"]:
+            if "ErrorCode" in entry:
+                self._fail(stream, 1, entry["ErrorCode"], entry.get("ErrorMessage", ""))
+
+    def _put_record(self, stream: str, data: bytes) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.firehose.put_record(DeliveryStreamName=stream, Record={"Data": data})
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            self._fail(stream, 1, details.get("Code", ""), details.get("Message", ""))
+
+    def _advance(self, step: Step, body: Any) -> None:
+        if isinstance(body, dict) and "to" in body:
+            seconds = parse_instant(body["to"]) - self.emulator.clock.now()
+            if seconds < 0:
+                raise ScenarioRunError(
+                    self.scenario.file,
+                    step.line,
+                    format_path(step.path),
+                    f"cannot move the clock back to {body['to']}: it already reads "
+                    f"{self.emulator.clock.now_datetime().isoformat()}",
+                )
+        else:
+            seconds = body["seconds"] if isinstance(body, dict) else body
+        self.emulator.advance(seconds)
+
+    def _flush(self, step: Step, body: Any) -> None:
+        stream = body.get("stream") if isinstance(body, dict) else body
+        self.emulator.flush(stream)
+
+    def _update_destination(self, step: Step, body: dict[str, Any]) -> None:
+        name = body["stream"]
+        description = self.firehose.describe_delivery_stream(DeliveryStreamName=name)
+        description = description["DeliveryStreamDescription"]
+        update_member = "ExtendedS3DestinationUpdate" if "ExtendedS3DestinationUpdate" in body else "S3DestinationUpdate"
+        arguments = {
+            "DeliveryStreamName": name,
+            "CurrentDeliveryStreamVersionId": description["VersionId"],
+            "DestinationId": description["Destinations"][0]["DestinationId"],
+            update_member: body[update_member],
+        }
+        call_aws(self.scenario, step.path, "UpdateDestination", self.firehose.update_destination, arguments)
+
+    def _delete_stream(self, step: Step, body: Any) -> None:
+        name = body["stream"] if isinstance(body, dict) else body
+        call_aws(
+            self.scenario,
+            step.path,
+            "DeleteDeliveryStream",
+            self.firehose.delete_delivery_stream,
+            {"DeliveryStreamName": name},
+        )
