@@ -81,7 +81,9 @@ def check_delivery(
     if reason is None:
         return
     if mode == "strict":
-        logger.debug("stream %s may not write s3://%s/%s: %s", stream.name, bucket, key, reason)
+        logger.debug(
+            "stream %s may not write s3://%s/%s: %s", stream.name, bucket, key, reason
+        )
         raise DeliveryError("S3.AccessDenied")
     warn_once(stream, reason)
 
@@ -174,7 +176,9 @@ def role_denial(
     return None
 
 
-def trust_allows(document: dict[str, Any], role_arn: str, context: dict[str, str]) -> bool:
+def trust_allows(
+    document: dict[str, Any], role_arn: str, context: dict[str, str]
+) -> bool:
     """Return whether a trust policy lets Firehose assume the role."""
     firehose_statements = [
         statement for statement in statements_of(document) if _names_firehose(statement)
@@ -183,7 +187,10 @@ def trust_allows(document: dict[str, Any], role_arn: str, context: dict[str, str
 
 
 def document_allows(
-    document: dict[str, Any], action: str, resource: str, context: dict[str, str] | None = None
+    document: dict[str, Any],
+    action: str,
+    resource: str,
+    context: dict[str, str] | None = None,
 ) -> bool:
     """Return whether one identity policy document allows ``action`` on ``resource``."""
     return _decide(statements_of(document), action, resource, context or {})
@@ -207,7 +214,9 @@ def _policies_allow(backend: Any, role: Any, action: str, resource: str) -> bool
     boundary_arn = role.permissions_boundary_arn
     if boundary_arn:
         boundary = backend.get_policy(boundary_arn)
-        return document_allows(_load(_default_version(backend, boundary)), action, resource)
+        return document_allows(
+            _load(_default_version(backend, boundary)), action, resource
+        )
     return True
 
 
@@ -216,7 +225,10 @@ def _default_version(backend: Any, policy: Any) -> str:
 
 
 def _decide(
-    statements: Iterable[dict[str, Any]], action: str, resource: str, context: dict[str, str]
+    statements: Iterable[dict[str, Any]],
+    action: str,
+    resource: str,
+    context: dict[str, str],
 ) -> bool:
     """Return True when a statement allows the request and none denies it."""
     allowed = False
@@ -244,17 +256,27 @@ def _applies(
     probe = {key: value for key, value in statement.items() if key != "NotResource"}
     probe["Effect"] = "Allow"
     try:
-        result = IAMPolicyStatement(probe).is_action_permitted(action, resource, None, context)
+        result = IAMPolicyStatement(probe).is_action_permitted(
+            action, resource, None, context
+        )
         if result != PermissionResult.PERMITTED:
             return False
         if "NotResource" in statement:
-            excluded = {"Effect": "Allow", "Action": action, "Resource": statement["NotResource"]}
+            excluded = {
+                "Effect": "Allow",
+                "Action": action,
+                "Resource": statement["NotResource"],
+            }
             matched = IAMPolicyStatement(excluded).is_action_permitted(action, resource)
             return matched != PermissionResult.PERMITTED
     except (KeyError, TypeError, AttributeError, ValueError, re.error) as error:
         # moto turns patterns into regular expressions without escaping them;
         # a statement it cannot read matches nothing.
-        logger.debug("ignoring a policy statement moto cannot evaluate (%s): %s", error, statement)
+        logger.debug(
+            "ignoring a policy statement moto cannot evaluate (%s): %s",
+            error,
+            statement,
+        )
         return False
     return True
 

@@ -45,12 +45,16 @@ def _check_stream_name(name: Any, path: str = "deliveryStreamName") -> None:
         )
     if len(name) > 64:
         raise ValidationException(
-            validation_message(path, name, "Member must have length less than or equal to 64")
+            validation_message(
+                path, name, "Member must have length less than or equal to 64"
+            )
         )
     if not STREAM_NAME_PATTERN.fullmatch(name):
         raise ValidationException(
             validation_message(
-                path, name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+                path,
+                name,
+                "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
             )
         )
 
@@ -142,7 +146,9 @@ class EmulatedFirehoseBackend(FirehoseBackend):
         """Delete a stream; records still buffered are dropped, as on AWS."""
         self._stream(delivery_stream_name)
         active = runtime.current()
-        state = active.streams.get((self.account_id, self.region_name, delivery_stream_name))
+        state = active.streams.get(
+            (self.account_id, self.region_name, delivery_stream_name)
+        )
         if state is not None:
             dropped = state.discard()
             active.unregister(state)
@@ -155,7 +161,9 @@ class EmulatedFirehoseBackend(FirehoseBackend):
                 )
         super().delete_delivery_stream(delivery_stream_name)
 
-    def describe_delivery_stream(self, delivery_stream_name: str, *args: Any) -> dict[str, Any]:
+    def describe_delivery_stream(
+        self, delivery_stream_name: str, *args: Any
+    ) -> dict[str, Any]:
         """Describe a stream; an S3 destination is shown in both S3 shapes, as AWS shows it."""
         stream = self._stream(delivery_stream_name)
         destination = self._s3_destination(stream)
@@ -165,14 +173,18 @@ class EmulatedFirehoseBackend(FirehoseBackend):
             "DeliveryStreamName": stream.delivery_stream_name,
             "DeliveryStreamARN": stream.delivery_stream_arn,
             "DeliveryStreamStatus": stream.delivery_stream_status,
-            "DeliveryStreamEncryptionConfiguration": self._encryption_description(stream),
+            "DeliveryStreamEncryptionConfiguration": self._encryption_description(
+                stream
+            ),
             "DeliveryStreamType": stream.delivery_stream_type,
             "VersionId": stream.version_id,
             "CreateTimestamp": stream.create_timestamp,
             "Destinations": [
                 {
                     "DestinationId": stream.destinations[0]["destination_id"],
-                    "S3DestinationDescription": config_module.describe_plain(destination),
+                    "S3DestinationDescription": config_module.describe_plain(
+                        destination
+                    ),
                     "ExtendedS3DestinationDescription": config_module.describe_extended(
                         destination
                     ),
@@ -189,7 +201,9 @@ class EmulatedFirehoseBackend(FirehoseBackend):
     @staticmethod
     def _encryption_description(stream: Any) -> dict[str, Any]:
         encryption = stream.delivery_stream_encryption_configuration or {}
-        result = {key: value for key, value in encryption.items() if key != "KeyARN" or value}
+        result = {
+            key: value for key, value in encryption.items() if key != "KeyARN" or value
+        }
         result.setdefault("Status", "DISABLED" if not encryption else "ENABLED")
         return result
 
@@ -202,11 +216,19 @@ class EmulatedFirehoseBackend(FirehoseBackend):
         """List stream names in alphabetical order; AWS returns 10 when no Limit is given."""
         if limit is not None:
             if isinstance(limit, bool) or not isinstance(limit, int):
-                raise ValidationException(validation_message("limit", limit, "Member must be an integer"))
-            if not 1 <= limit <= 10000:
-                bound = "greater than or equal to 1" if limit < 1 else "less than or equal to 10000"
                 raise ValidationException(
-                    validation_message("limit", limit, f"Member must have value {bound}")
+                    validation_message("limit", limit, "Member must be an integer")
+                )
+            if not 1 <= limit <= 10000:
+                bound = (
+                    "greater than or equal to 1"
+                    if limit < 1
+                    else "less than or equal to 10000"
+                )
+                raise ValidationException(
+                    validation_message(
+                        "limit", limit, f"Member must have value {bound}"
+                    )
                 )
         return super().list_delivery_streams(
             limit or DEFAULT_LIST_LIMIT,
@@ -263,7 +285,9 @@ class EmulatedFirehoseBackend(FirehoseBackend):
             current,
             update,
             extended=extended,
-            shape_path="extendedS3DestinationUpdate" if extended else "s3DestinationUpdate",
+            shape_path="extendedS3DestinationUpdate"
+            if extended
+            else "s3DestinationUpdate",
         )
         stream.destinations[0]["ExtendedS3"] = merged
         stream.destinations[0]["S3"] = config_module.describe_plain(merged)
@@ -271,12 +295,16 @@ class EmulatedFirehoseBackend(FirehoseBackend):
         stream.last_update_timestamp = _epoch(runtime.current().clock.now())
         self._runtime_for(delivery_stream_name).configure(merged, stream.version_id)
         logger.info(
-            "updated delivery stream %s to version %s", delivery_stream_name, stream.version_id
+            "updated delivery stream %s to version %s",
+            delivery_stream_name,
+            stream.version_id,
         )
 
     # Data plane --------------------------------------------------------------
 
-    def put_record(self, delivery_stream_name: str, record: dict[str, Any]) -> dict[str, Any]:
+    def put_record(
+        self, delivery_stream_name: str, record: dict[str, Any]
+    ) -> dict[str, Any]:
         """Accept one record into the stream's buffer."""
         stream = self._stream(delivery_stream_name)
         if self._s3_destination(stream) is None:
@@ -315,7 +343,11 @@ class EmulatedFirehoseBackend(FirehoseBackend):
         stream = self.lookup_name_from_arn(delivery_stream_arn)
         if stream is None or self._s3_destination(stream) is None:
             return super().send_log_event(
-                delivery_stream_arn, filter_name, log_group_name, log_stream_name, log_events
+                delivery_stream_arn,
+                filter_name,
+                log_group_name,
+                log_stream_name,
+                log_events,
             )
         document = {
             "messageType": "DATA_MESSAGE",
@@ -325,7 +357,9 @@ class EmulatedFirehoseBackend(FirehoseBackend):
             "subscriptionFilters": [filter_name],
             "logEvents": log_events,
         }
-        payload = gzip.compress(json.dumps(document, separators=(",", ":")).encode(), mtime=0)
+        payload = gzip.compress(
+            json.dumps(document, separators=(",", ":")).encode(), mtime=0
+        )
         self._accept(stream, [payload])
 
     def _accept(self, stream: Any, datas: list[bytes]) -> dict[str, Any]:
@@ -390,7 +424,10 @@ class EmulatedFirehoseBackend(FirehoseBackend):
     @staticmethod
     def _s3_destination(stream: Any) -> dict[str, Any] | None:
         destination = stream.destinations[0]
-        if "ExtendedS3" in destination and "BufferingHints" in destination["ExtendedS3"]:
+        if (
+            "ExtendedS3" in destination
+            and "BufferingHints" in destination["ExtendedS3"]
+        ):
             return destination["ExtendedS3"]
         return None
 

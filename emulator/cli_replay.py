@@ -28,9 +28,15 @@ def scenario_files(paths: tuple[str, ...]) -> list[Path]:
     for argument in paths:
         path = Path(argument)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml") and p.is_file()
+            )
             if not found:
-                raise click.UsageError(f"no scenario files (*.yaml, *.yml) found in the folder {argument}")
+                raise click.UsageError(
+                    f"no scenario files (*.yaml, *.yml) found in the folder {argument}"
+                )
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -66,10 +72,26 @@ class _Progress:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="FILE|DIR...")
-@click.option("--junit-xml", "junit_xml", type=click.Path(dir_okay=False), help="Write a JUnit XML report to this file.")
-@click.option("--report", "report", type=click.Path(dir_okay=False), help="Write a self-contained HTML report to this file.")
-@click.option("--update", is_flag=True, help="Rewrite failed expectations in place with the values observed.")
-@click.option("--quiet", "-q", is_flag=True, help="Leave out the list of objects written.")
+@click.option(
+    "--junit-xml",
+    "junit_xml",
+    type=click.Path(dir_okay=False),
+    help="Write a JUnit XML report to this file.",
+)
+@click.option(
+    "--report",
+    "report",
+    type=click.Path(dir_okay=False),
+    help="Write a self-contained HTML report to this file.",
+)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Rewrite failed expectations in place with the values observed.",
+)
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Leave out the list of objects written."
+)
 @click.option(
     "--progress/--no-progress",
     default=None,
@@ -124,7 +146,13 @@ def replay(
     ctx.exit(_exit_code(results, malformed))
 
 
-def _write_outputs(results: list, malformed: list[str], junit_xml: str | None, report: str | None, update: bool) -> None:
+def _write_outputs(
+    results: list,
+    malformed: list[str],
+    junit_xml: str | None,
+    report: str | None,
+    update: bool,
+) -> None:
     if junit_xml:
         from emulator.scenario.junit import write_junit
 

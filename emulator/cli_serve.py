@@ -14,8 +14,9 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -86,7 +87,8 @@ def load_config(path: str | os.PathLike[str]) -> dict[str, list[Any]]:
             raise ConfigFileError(f"{path}: {key!r} must be a list")
         config[key] = entries
     config["streams"] = [
-        _stream_request(entry, path, index) for index, entry in enumerate(config["streams"])
+        _stream_request(entry, path, index)
+        for index, entry in enumerate(config["streams"])
     ]
     return config
 
@@ -109,8 +111,12 @@ def _local_client(service: str, region: str) -> Any:
     from emulator import moto_glue
 
     if not moto_glue.mock_active():
-        raise RuntimeError("moto's mock_aws is not active; the setup requests would leave")
-    host = "iam.amazonaws.com" if service == "iam" else f"{service}.{region}.amazonaws.com"
+        raise RuntimeError(
+            "moto's mock_aws is not active; the setup requests would leave"
+        )
+    host = (
+        "iam.amazonaws.com" if service == "iam" else f"{service}.{region}.amazonaws.com"
+    )
     return boto3.client(
         service,
         region_name=region,
@@ -127,7 +133,11 @@ def _create_bucket(client: Any, entry: Any, region: str) -> None:
     try:
         client.create_bucket(**request)
     except client.exceptions.BucketAlreadyOwnedByYou:
-        logger.info("bucket %s already exists at %s", request["Bucket"], client.meta.endpoint_url)
+        logger.info(
+            "bucket %s already exists at %s",
+            request["Bucket"],
+            client.meta.endpoint_url,
+        )
 
 
 def _create_role(client: Any, entry: dict[str, Any]) -> None:
@@ -165,7 +175,9 @@ def apply_config(
     firehose = _local_client("firehose", region)
     for bucket in config["buckets"]:
         name = bucket if isinstance(bucket, str) else bucket.get("Bucket")
-        steps.append((f"bucket {name!r}", lambda b=bucket: _create_bucket(s3, b, region)))
+        steps.append(
+            (f"bucket {name!r}", lambda b=bucket: _create_bucket(s3, b, region))
+        )
         if remote_s3 is not None:
             steps.append(
                 (
@@ -179,13 +191,18 @@ def apply_config(
     for stream in config["streams"]:
         name = stream["DeliveryStreamName"]
         steps.append(
-            (f"delivery stream {name!r}", lambda s=stream: firehose.create_delivery_stream(**s))
+            (
+                f"delivery stream {name!r}",
+                lambda s=stream: firehose.create_delivery_stream(**s),
+            )
         )
     for description, step in steps:
         try:
             step()
         except (ClientError, BotoCoreError, TypeError, AttributeError) as error:
-            raise ConfigFileError(f"cannot create {description} from --config: {error}") from None
+            raise ConfigFileError(
+                f"cannot create {description} from --config: {error}"
+            ) from None
         logger.info("created %s", description)
 
 
@@ -232,7 +249,9 @@ def _is_loopback(host: str) -> bool:
 
 
 def _option(*names: str, env: str, **attributes: Any) -> Callable[[Any], Any]:
-    return click.option(*names, envvar=f"{ENV_PREFIX}{env}", show_envvar=True, **attributes)
+    return click.option(
+        *names, envvar=f"{ENV_PREFIX}{env}", show_envvar=True, **attributes
+    )
 
 
 def _check_options(clock: str, start: str | None, account_id: str | None) -> None:
@@ -254,7 +273,9 @@ def _check_options(clock: str, start: str | None, account_id: str | None) -> Non
 def _make_sink(s3_endpoint: str | None, export_dir: str | None, region: str) -> Any:
     from emulator.sinks import ExportingSink, MotoS3Sink, RemoteS3Sink
 
-    sink: Any = RemoteS3Sink(s3_endpoint, region=region) if s3_endpoint else MotoS3Sink()
+    sink: Any = (
+        RemoteS3Sink(s3_endpoint, region=region) if s3_endpoint else MotoS3Sink()
+    )
     if export_dir:
         sink = ExportingSink(sink, export_dir)
     return sink
@@ -277,7 +298,9 @@ def _make_sink(s3_endpoint: str | None, export_dir: str | None, region: str) -> 
     help="system: buffers fall due in real time; manual: time moves only on advance.",
 )
 @_option("--start", env="START", help="Start time of the manual clock (ISO 8601).")
-@_option("--seed", env="SEED", type=int, help="Seed for the random parts of object keys.")
+@_option(
+    "--seed", env="SEED", type=int, help="Seed for the random parts of object keys."
+)
 @_option("--region", env="REGION", help="Region of the --config resources.")
 @_option("--account-id", env="ACCOUNT_ID", help="Account that every request acts in.")
 @_option(
@@ -340,7 +363,9 @@ def _emulator_factory(
 
     def create() -> FirehoseEmulator:
         if options["clock"] == "manual":
-            clock: Any = ManualClock(options["start"]) if options["start"] else ManualClock()
+            clock: Any = (
+                ManualClock(options["start"]) if options["start"] else ManualClock()
+            )
         else:
             clock = SystemClock()
         emulator = FirehoseEmulator(
@@ -372,7 +397,9 @@ def _run(
     sink = _make_sink(options["s3_endpoint"], options["export_dir"], region)
     remote_s3 = None
     if options["s3_endpoint"]:
-        remote_s3 = boto3.client("s3", endpoint_url=options["s3_endpoint"], region_name=region)
+        remote_s3 = boto3.client(
+            "s3", endpoint_url=options["s3_endpoint"], region_name=region
+        )
     server = EmulatorServer(
         _emulator_factory(options, region, sink, transforms),
         host=options["host"],

@@ -12,7 +12,7 @@ import copy
 import re
 from typing import Any
 
-from emulator import prefixes
+from emulator import prefixes, processing_config
 from emulator.errors import InvalidArgumentException, ValidationException
 from emulator.errors import validation_message
 
@@ -58,7 +58,9 @@ BUCKET_ARN_PATTERN = re.compile(r"arn:.*:s3:::[\w\.\-]{1,255}")
 FILE_EXTENSION_PATTERN = re.compile(r"^$|\.[0-9a-z!\-_.*'()]+")
 LOG_GROUP_PATTERN = re.compile(r"[\.\-_/#A-Za-z0-9]*")
 LOG_STREAM_PATTERN = re.compile(r"[^:*]*")
-KMS_ARN_PATTERN = re.compile(r"arn:.*:kms:[a-zA-Z0-9\-]+:\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\-_/]+")
+KMS_ARN_PATTERN = re.compile(
+    r"arn:.*:kms:[a-zA-Z0-9\-]+:\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\-_/]+"
+)
 
 
 def _camel(name: str) -> str:
@@ -132,7 +134,9 @@ def _check_int(value: Any, path: str, minimum: int, maximum: int) -> int:
     if value < minimum:
         raise ValidationException(
             validation_message(
-                path, value, f"Member must have value greater than or equal to {minimum}"
+                path,
+                value,
+                f"Member must have value greater than or equal to {minimum}",
             )
         )
     if value > maximum:
@@ -157,16 +161,23 @@ def _check_enum(value: Any, path: str, allowed: tuple[str, ...]) -> None:
 
 def _check_buffering_hints(hints: Any, path: str) -> dict[str, int]:
     if hints is None:
-        return {"SizeInMBs": DEFAULT_SIZE_MIB, "IntervalInSeconds": DEFAULT_INTERVAL_SECONDS}
+        return {
+            "SizeInMBs": DEFAULT_SIZE_MIB,
+            "IntervalInSeconds": DEFAULT_INTERVAL_SECONDS,
+        }
     if not isinstance(hints, dict):
-        raise ValidationException(validation_message(path, hints, "Member must be a structure"))
+        raise ValidationException(
+            validation_message(path, hints, "Member must be a structure")
+        )
     size = hints.get("SizeInMBs")
     interval = hints.get("IntervalInSeconds")
     if (size is None) != (interval is None):
         # AWS requires both hints or neither; the exact text it returns is not
         # documented, so this message names the fix.
         given, missing = (
-            ("SizeInMBs", "IntervalInSeconds") if interval is None else ("IntervalInSeconds", "SizeInMBs")
+            ("SizeInMBs", "IntervalInSeconds")
+            if interval is None
+            else ("IntervalInSeconds", "SizeInMBs")
         )
         raise InvalidArgumentException(
             f"BufferingHints.{given} is set but BufferingHints.{missing} is not: "
@@ -174,7 +185,10 @@ def _check_buffering_hints(hints: Any, path: str) -> dict[str, int]:
             f"defaults ({DEFAULT_SIZE_MIB} MiB, {DEFAULT_INTERVAL_SECONDS} seconds)."
         )
     if size is None:
-        return {"SizeInMBs": DEFAULT_SIZE_MIB, "IntervalInSeconds": DEFAULT_INTERVAL_SECONDS}
+        return {
+            "SizeInMBs": DEFAULT_SIZE_MIB,
+            "IntervalInSeconds": DEFAULT_INTERVAL_SECONDS,
+        }
     _check_int(size, f"{path}.sizeInMBs", 1, 128)
     _check_int(interval, f"{path}.intervalInSeconds", 0, 900)
     return {"SizeInMBs": size, "IntervalInSeconds": interval}
@@ -210,9 +224,13 @@ def _check_logging(options: Any, path: str) -> dict[str, Any]:
     group = options.get("LogGroupName")
     stream = options.get("LogStreamName")
     if group is not None:
-        _check_string(group, f"{path}.logGroupName", maximum=512, pattern=LOG_GROUP_PATTERN)
+        _check_string(
+            group, f"{path}.logGroupName", maximum=512, pattern=LOG_GROUP_PATTERN
+        )
     if stream is not None:
-        _check_string(stream, f"{path}.logStreamName", maximum=512, pattern=LOG_STREAM_PATTERN)
+        _check_string(
+            stream, f"{path}.logStreamName", maximum=512, pattern=LOG_STREAM_PATTERN
+        )
     if options.get("Enabled") and not group:
         raise InvalidArgumentException(
             "CloudWatch Log Group Name is required if CloudWatch Logging is enabled"
@@ -225,9 +243,21 @@ def _check_common(config: dict[str, Any], shape_path: str) -> dict[str, Any]:
     """Validate the members shared by both S3 shapes and return them normalised."""
     result: dict[str, Any] = {}
     role = _require(config, "RoleARN", shape_path)
-    _check_string(role, _path(shape_path, "RoleARN"), minimum=1, maximum=512, pattern=ROLE_ARN_PATTERN)
+    _check_string(
+        role,
+        _path(shape_path, "RoleARN"),
+        minimum=1,
+        maximum=512,
+        pattern=ROLE_ARN_PATTERN,
+    )
     bucket = _require(config, "BucketARN", shape_path)
-    _check_string(bucket, _path(shape_path, "BucketARN"), minimum=1, maximum=2048, pattern=BUCKET_ARN_PATTERN)
+    _check_string(
+        bucket,
+        _path(shape_path, "BucketARN"),
+        minimum=1,
+        maximum=2048,
+        pattern=BUCKET_ARN_PATTERN,
+    )
     result["RoleARN"] = role
     result["BucketARN"] = bucket
 
@@ -241,18 +271,24 @@ def _check_common(config: dict[str, Any], shape_path: str) -> dict[str, Any]:
         config.get("BufferingHints"), _path(shape_path, "BufferingHints")
     )
     compression = config.get("CompressionFormat", "UNCOMPRESSED")
-    _check_enum(compression, _path(shape_path, "CompressionFormat"), COMPRESSION_FORMATS)
+    _check_enum(
+        compression, _path(shape_path, "CompressionFormat"), COMPRESSION_FORMATS
+    )
     result["CompressionFormat"] = compression
     result["EncryptionConfiguration"] = _check_encryption(
-        config.get("EncryptionConfiguration"), _path(shape_path, "EncryptionConfiguration")
+        config.get("EncryptionConfiguration"),
+        _path(shape_path, "EncryptionConfiguration"),
     )
     result["CloudWatchLoggingOptions"] = _check_logging(
-        config.get("CloudWatchLoggingOptions"), _path(shape_path, "CloudWatchLoggingOptions")
+        config.get("CloudWatchLoggingOptions"),
+        _path(shape_path, "CloudWatchLoggingOptions"),
     )
     return result
 
 
-def _check_extended(config: dict[str, Any], shape_path: str, result: dict[str, Any]) -> None:
+def _check_extended(
+    config: dict[str, Any], shape_path: str, result: dict[str, Any]
+) -> None:
     extension = config.get("FileExtension")
     if extension is not None:
         _check_string(
@@ -264,7 +300,9 @@ def _check_extended(config: dict[str, Any], shape_path: str, result: dict[str, A
         result["FileExtension"] = extension
     zone = config.get("CustomTimeZone")
     if zone is not None:
-        prefixes.validate_custom_time_zone(zone, field_path=_path(shape_path, "CustomTimeZone"))
+        prefixes.validate_custom_time_zone(
+            zone, field_path=_path(shape_path, "CustomTimeZone")
+        )
         result["CustomTimeZone"] = zone
 
     backup_mode = config.get("S3BackupMode", "Disabled")
@@ -335,15 +373,10 @@ def normalise_destination(
 def _validate_cross_member_rules(result: dict[str, Any], shape_path: str) -> None:
     dynamic = _dynamic_partitioning_enabled(result)
     query_keys: set[str] | None = None
-    try:
-        from emulator import processing_config
-    except ImportError:  # the processing stage is optional at import time
-        processing_config = None  # type: ignore[assignment]
-    if processing_config is not None:
-        processing_config.validate_processing(result, shape_path=shape_path)
-        query = processing_config.parse_processing(result).metadata_query
-        if query:
-            query_keys = processing_config.query_keys(query)
+    processing_config.validate_processing(result, shape_path=shape_path)
+    query = processing_config.parse_processing(result).metadata_query
+    if query:
+        query_keys = processing_config.query_keys(query)
     if not dynamic and prefixes.uses_partition_keys(result.get("Prefix") or ""):
         # Partition keys exist only under dynamic partitioning; without it the
         # prefix could never be evaluated.
@@ -381,7 +414,10 @@ def merge_update(
             merged["S3BackupConfiguration"] = value
         else:
             merged[member] = copy.deepcopy(value)
-    if current.get("S3BackupMode") == "Enabled" and merged.get("S3BackupMode") == "Disabled":
+    if (
+        current.get("S3BackupMode") == "Enabled"
+        and merged.get("S3BackupMode") == "Disabled"
+    ):
         raise InvalidArgumentException(
             "S3BackupMode cannot be changed from Enabled to Disabled."
         )
@@ -404,4 +440,8 @@ def describe_extended(config: dict[str, Any]) -> dict[str, Any]:
 
 def describe_plain(config: dict[str, Any]) -> dict[str, Any]:
     """Return the ``S3DestinationDescription``: the plain members only."""
-    return {member: copy.deepcopy(config[member]) for member in PLAIN_MEMBERS if member in config}
+    return {
+        member: copy.deepcopy(config[member])
+        for member in PLAIN_MEMBERS
+        if member in config
+    }

@@ -25,7 +25,11 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 
 def default_region() -> str:
     """Return the region the AWS SDKs would use: AWS_REGION, then AWS_DEFAULT_REGION."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return (
+        os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1"
+    )
 
 
 class FirehoseEmulator(InspectionMixin):
@@ -64,7 +68,10 @@ class FirehoseEmulator(InspectionMixin):
         self.account_id = account_id
         self.region = region or default_region()
         self.runtime = Runtime(
-            clock=self.clock, seed=seed, sink=sink or MotoS3Sink(), settings=settings or Settings()
+            clock=self.clock,
+            seed=seed,
+            sink=sink or MotoS3Sink(),
+            settings=settings or Settings(),
         )
         self.tick_seconds = tick_seconds
         self._mock: Any = None
@@ -162,7 +169,9 @@ class FirehoseEmulator(InspectionMixin):
         now = self.clock.now()
         attempts: list[DeliveryAttempt] = []
         for stream in self._streams():
-            attempts.extend(delivery.deliver_all(stream, stream.take_due(now), self.runtime))
+            attempts.extend(
+                delivery.deliver_all(stream, stream.take_due(now), self.runtime)
+            )
         return attempts
 
     def flush(self, name: str | None = None) -> list[DeliveryAttempt]:
@@ -176,7 +185,9 @@ class FirehoseEmulator(InspectionMixin):
             )
         attempts: list[DeliveryAttempt] = []
         for stream in streams:
-            attempts.extend(delivery.deliver_all(stream, stream.take_all(now), self.runtime))
+            attempts.extend(
+                delivery.deliver_all(stream, stream.take_all(now), self.runtime)
+            )
         return attempts
 
     def _tick_forever(self) -> None:

@@ -58,10 +58,14 @@ def build_key(
         )
         unique = runtime.uuid4()
     stamp = instant.strftime("%Y-%m-%d-%H-%M-%S")
-    return f"{prefix}{stream_name}-{batch.settings.version_id}-{stamp}-{unique}{extension}"
+    return (
+        f"{prefix}{stream_name}-{batch.settings.version_id}-{stamp}-{unique}{extension}"
+    )
 
 
-def _encode(batch: Batch, destination: dict[str, Any], runtime: Runtime) -> compression.CompressedObject:
+def _encode(
+    batch: Batch, destination: dict[str, Any], runtime: Runtime
+) -> compression.CompressedObject:
     if batch.kind == "error":
         # Error output is written uncompressed and without an extension, as the
         # processing-failed objects observed on AWS are.
@@ -80,7 +84,9 @@ def _encode(batch: Batch, destination: dict[str, Any], runtime: Runtime) -> comp
     )
 
 
-def _extension(encoded: compression.CompressedObject, batch: Batch, destination: dict[str, Any]) -> str:
+def _extension(
+    encoded: compression.CompressedObject, batch: Batch, destination: dict[str, Any]
+) -> str:
     if batch.kind == "error":
         return ""
     custom = destination.get("FileExtension")
@@ -93,7 +99,11 @@ def deliver(stream: StreamRuntime, batch: Batch, runtime: Runtime) -> DeliveryAt
     now = runtime.clock.now()
     encoded = _encode(batch, destination, runtime)
     key = build_key(
-        stream.name, batch, destination, runtime, extension=_extension(encoded, batch, destination)
+        stream.name,
+        batch,
+        destination,
+        runtime,
+        extension=_extension(encoded, batch, destination),
     )
     bucket = _bucket_name(destination["BucketARN"])
     batch.attempts += 1
@@ -163,9 +173,12 @@ def _handle_failure(
         )
         return
     delay = min(
-        settings.retry_first_seconds * 2 ** (batch.attempts - 1), settings.retry_max_seconds
+        settings.retry_first_seconds * 2 ** (batch.attempts - 1),
+        settings.retry_max_seconds,
     )
-    batch.next_attempt = min(now + delay, batch.first_attempt + settings.retry_limit_seconds)
+    batch.next_attempt = min(
+        now + delay, batch.first_attempt + settings.retry_limit_seconds
+    )
     attempt.outcome = "failed"
     logger.error(
         "delivery of %d records of stream %s to s3://%s failed (attempt %d), "
@@ -180,6 +193,8 @@ def _handle_failure(
     stream.schedule_retry(batch)
 
 
-def deliver_all(stream: StreamRuntime, batches: list[Batch], runtime: Runtime) -> list[DeliveryAttempt]:
+def deliver_all(
+    stream: StreamRuntime, batches: list[Batch], runtime: Runtime
+) -> list[DeliveryAttempt]:
     """Deliver batches in order and return the attempts."""
     return [deliver(stream, batch, runtime) for batch in batches]

@@ -13,7 +13,13 @@ from typing import Any
 from emulator.errors import InvalidArgumentException, ValidationException
 from emulator.errors import validation_message
 
-__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_RECORDS", "MAX_RECORD_BYTES", "record_data", "batch_data"]
+__all__ = [
+    "MAX_BATCH_BYTES",
+    "MAX_BATCH_RECORDS",
+    "MAX_RECORD_BYTES",
+    "record_data",
+    "batch_data",
+]
 
 MAX_RECORD_BYTES = 1_024_000
 MAX_BATCH_RECORDS = 500
@@ -75,7 +81,10 @@ def batch_data(records: Any) -> list[bytes]:
             f"constraint: Member must have length less than or equal to "
             f"{MAX_BATCH_RECORDS}"
         )
-    datas = [_data_of(record, f"records.{index}.member") for index, record in enumerate(records, 1)]
+    datas = [
+        _data_of(record, f"records.{index}.member")
+        for index, record in enumerate(records, 1)
+    ]
     if sum(map(len, datas)) > MAX_BATCH_BYTES:
         raise InvalidArgumentException("Records size exceeds 4 MB limit")
     return datas

@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DeliveryAttempt", "Runtime", "Settings", "activate", "current", "deactivate"]
+__all__ = [
+    "DeliveryAttempt",
+    "Runtime",
+    "Settings",
+    "activate",
+    "current",
+    "deactivate",
+]
 
 
 @dataclass
@@ -85,7 +92,9 @@ class Runtime:
     streams: dict[tuple[str, str, str], StreamRuntime] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        seed = self.seed if self.seed is not None else int.from_bytes(os.urandom(8), "big")
+        seed = (
+            self.seed if self.seed is not None else int.from_bytes(os.urandom(8), "big")
+        )
         self.rng = random.Random(seed)
         self.lock = threading.RLock()
         self._record_counter = 0

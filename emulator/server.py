@@ -21,11 +21,12 @@ import logging
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
@@ -52,6 +53,7 @@ DEFAULT_PORT = 4566
 # A PutRecordBatch carries at most 4 MiB of data, about 5.4 MiB once base64
 # encoded in JSON, so 16 MiB leaves room for every valid Firehose request.
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 FINAL_FLUSH_ROUNDS = 3
 FINAL_FLUSH_RETRY_SECONDS = 1.0
 
@@ -189,10 +191,8 @@ def aws_error(
     headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", code)]
     if protocol == "json":
         body = json.dumps({"__type": code, "message": message}).encode()
-        return status, [*headers, ("Content-Type", "application/x-amz-json-1.1")], body
-    detail = (
-        f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
-    )
+        return status, [*headers, ("Content-Type", JSON_CONTENT_TYPE)], body
+    detail = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
     if protocol == "query":
         kind = "Sender" if status < 500 else "Receiver"
         text = (
@@ -232,7 +232,11 @@ def classify_exception(protocol: str, error: Exception) -> tuple[int, str, str]:
 
     if isinstance(error, OperationNotFoundError):
         code = "UnknownOperationException" if protocol == "json" else "InvalidAction"
-        return 400, code, f"the operation {error} is not a known operation of this service"
+        return (
+            400,
+            code,
+            f"the operation {error} is not a known operation of this service",
+        )
     if _raised_in(error, "moto.core.parse"):
         code = {"json": "SerializationException", "query": "InvalidParameterValue"}
         return (
@@ -241,7 +245,11 @@ def classify_exception(protocol: str, error: Exception) -> tuple[int, str, str]:
             f"the request does not match the operation's input shape: {error}",
         )
     code = "InternalError" if protocol == "rest" else "InternalFailure"
-    return 500, code, f"the emulator failed to handle the request: {type(error).__name__}"
+    return (
+        500,
+        code,
+        f"the emulator failed to handle the request: {type(error).__name__}",
+    )
 
 
 class EmulatorServer:
@@ -287,7 +295,11 @@ class EmulatorServer:
     def start(self) -> None:
         """Bind the listening socket, then start the emulator and run the setup."""
         self._http = make_server(
-            self.host, self.port, self, threaded=True, request_handler=_QuietRequestHandler
+            self.host,
+            self.port,
+            self,
+            threaded=True,
+            request_handler=_QuietRequestHandler,
         )
         self.port = self._http.port
         self._start_emulator()
@@ -342,7 +354,9 @@ class EmulatorServer:
         clock goes back to its start time) and the setup runs again.
         """
         with self.gate.exclusive():
-            dropped = sum(state["buffered_records"] for state in self.emulator.streams())
+            dropped = sum(
+                state["buffered_records"] for state in self.emulator.streams()
+            )
             self._stop_emulator()
             self._start_emulator()
         logger.info("reset the emulator: dropped %d buffered records", dropped)
@@ -362,7 +376,9 @@ class EmulatorServer:
         try:
             emulator.stop()
         except Exception:
-            logger.exception("the delivery ticker had failed before the emulator stopped")
+            logger.exception(
+                "the delivery ticker had failed before the emulator stopped"
+            )
 
     def _final_flush(self, emulator: FirehoseEmulator) -> ShutdownReport:
         report = ShutdownReport()
@@ -419,21 +435,31 @@ class EmulatorServer:
         except RequestTooLarge as error:
             message = f"{error}; the maximum is {self.max_request_bytes} bytes"
             logger.warning("rejected a request: %s", message)
-            return aws_error(protocol, 413, "RequestEntityTooLarge", message, request_id)
+            return aws_error(
+                protocol, 413, "RequestEntityTooLarge", message, request_id
+            )
         except ValueError as error:
             return aws_error(protocol, 400, "BadRequest", str(error), request_id)
         if protocol == "json":
             problem = json_body_error(body)
             if problem is not None:
-                return aws_error(protocol, 400, "SerializationException", problem, request_id)
+                return aws_error(
+                    protocol, 400, "SerializationException", problem, request_id
+                )
         try:
             with self.gate.shared():
-                return self._call_moto(environ)
+                response = self._call_moto(environ)
         except ServerStopping:
             message = "the emulator is shutting down; retry against a new server"
             return aws_error(protocol, 503, "ServiceUnavailable", message, request_id)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - becomes an AWS-shaped error
             return self._moto_failure(environ, protocol, error, request_id)
+        if protocol == "json":
+            # moto labels some Firehose responses text/html; AWS sends this type.
+            status, headers, content = response
+            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+            response = status, [*headers, ("Content-Type", JSON_CONTENT_TYPE)], content
+        return response
 
     def _call_moto(self, environ: dict[str, Any]) -> Response:
         captured: dict[str, Any] = {}
@@ -506,22 +532,32 @@ class ControlError(Exception):
         self.headers = list(headers)
 
 
-def json_response(status: int, payload: Any, headers: list[tuple[str, str]] = ()) -> Response:
+def json_response(
+    status: int, payload: Any, headers: list[tuple[str, str]] = ()
+) -> Response:
     """Build a JSON response of the control API."""
     body = json.dumps(payload).encode()
     return status, [*headers, ("Content-Type", "application/json")], body
 
 
 def _isoformat(moment: float) -> str:
-    return datetime.fromtimestamp(moment, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(moment, tz=timezone.utc)
+        .isoformat()
+        .replace("+00:00", "Z")
+    )
 
 
-def _check_fields(payload: dict[str, Any], allowed: tuple[str, ...], route: str) -> None:
+def _check_fields(
+    payload: dict[str, Any], allowed: tuple[str, ...], route: str
+) -> None:
     unknown = sorted(set(payload) - set(allowed))
     if unknown:
         expected = ", ".join(allowed) if allowed else "no fields"
         raise ControlError(
-            400, "InvalidRequest", f"unknown field {unknown[0]!r} in {route}; expected {expected}"
+            400,
+            "InvalidRequest",
+            f"unknown field {unknown[0]!r} in {route}; expected {expected}",
         )
 
 
@@ -529,7 +565,7 @@ class ControlAPI:
     """The JSON API under ``/_emulator/``: flush, advance, reset, streams, deliveries, health."""
 
     # path: (HTTP method, handler, runs while requests are counted by the gate)
-    ROUTES = {
+    ROUTES: ClassVar[dict[str, tuple[str, str, bool]]] = {
         "/_emulator/flush": ("POST", "flush", True),
         "/_emulator/advance": ("POST", "advance", True),
         "/_emulator/reset": ("POST", "reset", False),
@@ -567,7 +603,9 @@ class ControlAPI:
         if route is None:
             paths = ", ".join(sorted(self.ROUTES))
             raise ControlError(
-                404, "NotFound", f"no control API route {path!r}; the routes are {paths}"
+                404,
+                "NotFound",
+                f"no control API route {path!r}; the routes are {paths}",
             )
         method, handler_name, gated = route
         if environ.get("REQUEST_METHOD") != method:
@@ -577,7 +615,9 @@ class ControlAPI:
                 f"{path} accepts {method}, not {environ.get('REQUEST_METHOD')}",
                 [("Allow", method)],
             )
-        payload = self._payload(environ, path) if method == "POST" else self._query(environ)
+        payload = (
+            self._payload(environ, path) if method == "POST" else self._query(environ)
+        )
         handler = getattr(self, f"_{handler_name}")
         if not gated:
             return json_response(200, handler(payload, path))
@@ -603,7 +643,9 @@ class ControlAPI:
                 400, "InvalidJSON", f"the body of {path} is not valid JSON: {error}"
             ) from None
         if not isinstance(payload, dict):
-            raise ControlError(400, "InvalidJSON", f"the body of {path} must be a JSON object")
+            raise ControlError(
+                400, "InvalidJSON", f"the body of {path} must be a JSON object"
+            )
         return payload
 
     @staticmethod
@@ -613,13 +655,18 @@ class ControlAPI:
 
     def _clock_fields(self) -> dict[str, Any]:
         clock = self.server.emulator.clock
-        return {"clock": "manual" if clock.manual else "system", "now": _isoformat(clock.now())}
+        return {
+            "clock": "manual" if clock.manual else "system",
+            "now": _isoformat(clock.now()),
+        }
 
     def _flush(self, payload: dict[str, Any], path: str) -> dict[str, Any]:
         _check_fields(payload, ("stream",), path)
         name = payload.get("stream")
         if name is not None and not isinstance(name, str):
-            raise ControlError(400, "InvalidRequest", f"'stream' must be a string, not {name!r}")
+            raise ControlError(
+                400, "InvalidRequest", f"'stream' must be a string, not {name!r}"
+            )
         try:
             attempts = self.server.emulator.flush(name)
         except ConfigurationError as error:
@@ -631,11 +678,15 @@ class ControlAPI:
         seconds = payload.get("seconds")
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
             raise ControlError(
-                400, "InvalidRequest", f"'seconds' must be a number of seconds, not {seconds!r}"
+                400,
+                "InvalidRequest",
+                f"'seconds' must be a number of seconds, not {seconds!r}",
             )
         if not 0 <= seconds < float("inf"):
             raise ControlError(
-                400, "InvalidRequest", f"'seconds' must be zero or more, not {seconds!r}"
+                400,
+                "InvalidRequest",
+                f"'seconds' must be zero or more, not {seconds!r}",
             )
         emulator = self.server.emulator
         if not emulator.clock.manual:

@@ -95,7 +95,9 @@ class MotoS3Sink(Sink):
 class RemoteS3Sink(Sink):
     """Writes through boto3 to any S3-compatible endpoint (a moto server, MinIO, S3)."""
 
-    def __init__(self, endpoint_url: str, *, region: str = "us-east-1", **client_options: Any):
+    def __init__(
+        self, endpoint_url: str, *, region: str = "us-east-1", **client_options: Any
+    ):
         import boto3
 
         self.endpoint_url = endpoint_url
@@ -118,7 +120,10 @@ class RemoteS3Sink(Sink):
             self._client.put_object(**arguments)
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
-            mapped = {"NoSuchBucket": "S3.NoSuchBucket", "AccessDenied": "S3.AccessDenied"}
+            mapped = {
+                "NoSuchBucket": "S3.NoSuchBucket",
+                "AccessDenied": "S3.AccessDenied",
+            }
             raise DeliveryError(mapped.get(code, "InternalError")) from error
         except BotoCoreError as error:
             raise DeliveryError("InternalError", f"InternalError: {error}") from error

@@ -95,7 +95,11 @@ class StreamRuntime:
             buffer = None
         if buffer is None:
             buffer = Buffer(
-                settings or self.settings, now, partition, keys_from_query, keys_from_lambda
+                settings or self.settings,
+                now,
+                partition,
+                keys_from_query,
+                keys_from_lambda,
             )
             self.buffers[slot] = buffer
         buffer.add(data, arrival)
@@ -160,7 +164,9 @@ class StreamRuntime:
                     self.sealed.append(buffer.seal(slot[0], "interval"))
                     del self.buffers[slot]
             ready = [batch for batch in self.retrying if batch.next_attempt <= now]
-            self.retrying = [batch for batch in self.retrying if batch.next_attempt > now]
+            self.retrying = [
+                batch for batch in self.retrying if batch.next_attempt > now
+            ]
         return ready + self.take_sealed()
 
     def take_all(self, now: float) -> list[Batch]:
@@ -223,8 +229,12 @@ class StreamRuntime:
                 + self.pipeline.buffered_records(),
                 "buffered_bytes": sum(b["bytes"] for b in buffers),
                 "retrying": [
-                    {"records": b.records, "bytes": b.nbytes, "attempts": b.attempts,
-                     "next_attempt": b.next_attempt}
+                    {
+                        "records": b.records,
+                        "bytes": b.nbytes,
+                        "attempts": b.attempts,
+                        "next_attempt": b.next_attempt,
+                    }
                     for b in self.retrying
                 ],
                 "incoming_records": self.incoming_records,

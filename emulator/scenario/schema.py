@@ -102,19 +102,30 @@ def _format_error(error: Any, file: str, index: LineIndex) -> ScenarioFormatErro
     value = json.dumps(error.instance, default=str)
     if len(value) > 60:
         value = value[:57] + "..."
-    problem = {
-        "type": f"invalid value {value}: expected {_types(error.validator_value)}",
-        "const": f"invalid value {value}",
-        "enum": f"invalid value {value}",
-        "minimum": f"invalid value {value}: must be {error.validator_value} or more",
-        "maximum": f"invalid value {value}: must be {error.validator_value} or less",
-        "pattern": f"invalid value {value}",
-        "minItems": "the list is empty",
-        "minProperties": "the mapping is empty",
-    }.get(error.validator, f"invalid value {value}: {error.message}")
     return ScenarioFormatError(
-        file, index.line(path), format_path(path) or "(top level)", problem, _fix_for(error)
+        file,
+        index.line(path),
+        format_path(path) or "(top level)",
+        _problem(error, value),
+        _fix_for(error),
     )
+
+
+def _problem(error: Any, value: str) -> str:
+    bound = error.validator_value
+    if error.validator == "type":
+        return f"invalid value {value}: expected {_types(bound)}"
+    if error.validator == "minimum":
+        return f"invalid value {value}: must be {bound} or more"
+    if error.validator == "maximum":
+        return f"invalid value {value}: must be {bound} or less"
+    if error.validator == "minItems":
+        return "the list is empty"
+    if error.validator == "minProperties":
+        return "the mapping is empty"
+    if error.validator in ("const", "enum", "pattern"):
+        return f"invalid value {value}"
+    return f"invalid value {value}: {error.message}"
 
 
 def _types(expected: Any) -> str:

@@ -1,0 +1,305 @@
+"""CloudWatch Logs and metrics of delivery streams, written into moto's services.
+
+``attach(runtime)`` subscribes to the runtime's events:
+
+- Metrics go to moto's CloudWatch in the ``AWS/Firehose`` namespace with the
+  dimension ``DeliveryStreamName``, one datapoint per event, stamped with the
+  emulator's clock. AWS publishes the same names as one-minute aggregates, so
+  statistics over a period of 60 seconds or more read the same.
+- When a stream's ``CloudWatchLoggingOptions`` are enabled, each failed
+  delivery and each group of processing failures becomes one log event in that
+  log group and log stream. Firehose writes only to a log group and log stream
+  that exist: it creates neither when the stream is created through the API
+  (the developer guide, "Monitoring with CloudWatch Logs").
+
+A log event is the JSON document AWS writes, with the members
+``deliveryStreamARN``, ``destination``, ``deliveryStreamVersionId``,
+``message`` and ``errorCode``, plus ``processor`` (the Lambda ARN) for a
+processing error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable
+
+from emulator import access, faults, prefixes
+
+if TYPE_CHECKING:
+    from emulator.runtime import DeliveryAttempt, Runtime
+    from emulator.stream import StreamRuntime
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["NAMESPACE", "Observability", "attach", "detach", "log_event_document"]
+
+NAMESPACE = "AWS/Firehose"
+
+# The object name ends in -<yyyy-MM-dd-HH-mm-ss>-<uuid4><extension>, where the
+# time is the arrival of the oldest record in the stream's CustomTimeZone.
+_KEY_STAMP = re.compile(
+    r"-(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}"
+    r"-[0-9a-f]{4}-[0-9a-f]{12}[^/]*$"
+)
+
+
+def attach(runtime: Runtime) -> Observability:
+    """Start writing the logs and metrics of ``runtime``'s streams; calls are idempotent."""
+    with runtime.lock:
+        existing = runtime.__dict__.get("observability")
+        if existing is not None:
+            return existing
+        observer = Observability(runtime)
+        runtime.__dict__["observability"] = observer
+        runtime.subscribers.append(observer)
+    return observer
+
+
+def detach(runtime: Runtime) -> None:
+    """Stop writing logs and metrics for ``runtime``."""
+    with runtime.lock:
+        observer = runtime.__dict__.pop("observability", None)
+        if observer is not None and observer in runtime.subscribers:
+            runtime.subscribers.remove(observer)
+
+
+def log_event_document(
+    stream: StreamRuntime,
+    destination_arn: str,
+    error_code: str,
+    message: str,
+    processor: str | None = None,
+) -> str:
+    """Return the message of one Firehose error log event, as compact JSON."""
+    document: dict[str, Any] = {
+        "deliveryStreamARN": stream.arn,
+        "destination": destination_arn,
+        "deliveryStreamVersionId": _version_number(stream.version_id),
+        "message": message,
+        "errorCode": error_code,
+    }
+    if processor:
+        document["processor"] = processor
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _version_number(version_id: str) -> int | str:
+    return int(version_id) if str(version_id).isdigit() else version_id
+
+
+class Observability:
+    """The subscriber that turns runtime events into CloudWatch logs and metrics."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self._reported: set[tuple[str, ...]] = set()
+        self._lock = threading.Lock()
+        self._handlers: dict[str, Callable[..., None]] = {
+            "put": self._on_put,
+            "delivery": self._on_delivery,
+            "processing_failed": self._on_processing_failed,
+        }
+
+    def __call__(self, event: str, details: dict[str, Any]) -> None:
+        handler = self._handlers.get(event)
+        if handler is None or details.get("stream") is None:
+            return
+        try:
+            handler(**details)
+        except Exception:  # a failed metric must never fail a put or a delivery
+            logger.exception("could not write CloudWatch data for the %s event", event)
+
+    # Events -----------------------------------------------------------------
+
+    def _on_put(
+        self,
+        stream: StreamRuntime,
+        records: int,
+        bytes: int,
+        failed: int = 0,
+        requests: int = 1,
+        **_: Any,
+    ) -> None:
+        quota = faults.quotas_in_force(self.runtime, stream)
+        self.put_metrics(
+            stream,
+            self.runtime.clock.now(),
+            [
+                ("IncomingRecords", records, "Count"),
+                ("IncomingBytes", bytes, "Bytes"),
+                ("IncomingPutRequests", requests, "Count"),
+                ("ThrottledRecords", failed, "Count"),
+                ("RecordsPerSecondLimit", quota.records_per_second, "Count/Second"),
+                (
+                    "PutRequestsPerSecondLimit",
+                    quota.requests_per_second,
+                    "Count/Second",
+                ),
+                ("BytesPerSecondLimit", quota.bytes_per_second, "Bytes/Second"),
+            ],
+        )
+
+    def _on_delivery(
+        self, stream: StreamRuntime, attempt: DeliveryAttempt, **_: Any
+    ) -> None:
+        self.put_metrics(stream, attempt.time, _delivery_metrics(stream, attempt))
+        if attempt.outcome == "delivered" or attempt.error_code is None:
+            return
+        options = _logging_options(stream, attempt.kind)
+        message = log_event_document(
+            stream,
+            f"arn:{stream.partition}:s3:::{attempt.bucket}",
+            attempt.error_code,
+            attempt.error_message or attempt.error_code,
+        )
+        self.write_log_events(stream, options, attempt.time, [message])
+
+    def _on_processing_failed(
+        self, stream: StreamRuntime, failed: list[Any], **_: Any
+    ) -> None:
+        groups: dict[tuple[str, str, str | None], float] = {}
+        for record in failed:
+            group = (record.error_code, record.error_message, record.lambda_arn)
+            groups[group] = max(groups.get(group, 0.0), record.attempt_ending)
+        destination = stream.destination.get("BucketARN", "")
+        messages = [
+            (when, log_event_document(stream, destination, code, text, processor))
+            for (code, text, processor), when in groups.items()
+        ]
+        options = stream.destination.get("CloudWatchLoggingOptions") or {}
+        for when, message in sorted(messages):
+            self.write_log_events(stream, options, when, [message])
+
+    # Writers ----------------------------------------------------------------
+
+    def put_metrics(
+        self, stream: StreamRuntime, when: float, values: list[tuple[str, float, str]]
+    ) -> None:
+        """Put datapoints for ``stream`` into moto's CloudWatch at time ``when``."""
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        # moto keeps metric timestamps as naive UTC datetimes.
+        timestamp = datetime.fromtimestamp(when, tz=timezone.utc).replace(tzinfo=None)
+        dimensions = [{"Name": "DeliveryStreamName", "Value": stream.name}]
+        data = [
+            {
+                "MetricName": name,
+                "Value": float(value),
+                "Unit": unit,
+                "Timestamp": timestamp,
+                "Dimensions": dimensions,
+            }
+            for name, value, unit in values
+        ]
+        backend = cloudwatch_backends[stream.account_id][stream.region]
+        backend.put_metric_data(NAMESPACE, data)
+
+    def write_log_events(
+        self,
+        stream: StreamRuntime,
+        options: dict[str, Any],
+        when: float,
+        messages: list[str],
+    ) -> bool:
+        """Write ``messages`` to the stream's error log; return whether they were written."""
+        if not options.get("Enabled") or not options.get("LogGroupName"):
+            return False
+        group_name = options["LogGroupName"]
+        stream_name = options.get("LogStreamName") or ""
+        log_group = self._log_group(stream, group_name, stream_name)
+        if log_group is None:
+            return False
+        resource = (
+            f"arn:{stream.partition}:logs:{stream.region}:{stream.account_id}:"
+            f"log-group:{group_name}:log-stream:{stream_name}"
+        )
+        role = stream.destination.get("RoleARN", "")
+        if not access.check_role(
+            stream, role, "logs:PutLogEvents", resource, self.runtime
+        ):
+            return False
+        events = [
+            {"timestamp": round(when * 1000), "message": text} for text in messages
+        ]
+        # The log group's own method skips the 14-day window that PutLogEvents
+        # checks against the host's time, which a manual clock may be far from.
+        log_group.put_log_events(stream_name, events)
+        return True
+
+    def _log_group(
+        self, stream: StreamRuntime, group_name: str, stream_name: str
+    ) -> Any:
+        from moto.logs.models import logs_backends
+
+        backend = logs_backends[stream.account_id][stream.region]
+        log_group = backend.groups.get(group_name)
+        if log_group is not None and stream_name and stream_name in log_group.streams:
+            return log_group
+        missing = (
+            f"log group {group_name}"
+            if log_group is None
+            else f"log stream {stream_name!r} in log group {group_name}"
+        )
+        self._report_once(
+            (stream.name, group_name, stream_name),
+            "delivery stream %s: not writing its error log, because the %s does not "
+            "exist; Firehose does not create it, so create it before the errors occur",
+            stream.name,
+            missing,
+        )
+        return None
+
+    def _report_once(self, key: tuple[str, ...], message: str, *args: Any) -> None:
+        with self._lock:
+            if key in self._reported:
+                return
+            self._reported.add(key)
+        logger.warning(message, *args)
+
+
+def _logging_options(stream: StreamRuntime, kind: str) -> dict[str, Any]:
+    destination = stream.destination
+    if kind == "backup":
+        destination = destination.get("S3BackupConfiguration") or {}
+    return destination.get("CloudWatchLoggingOptions") or {}
+
+
+def _delivery_metrics(
+    stream: StreamRuntime, attempt: DeliveryAttempt
+) -> list[tuple[str, float, str]]:
+    family = "BackupToS3" if attempt.kind == "backup" else "DeliveryToS3"
+    delivered = attempt.outcome == "delivered"
+    values: list[tuple[str, float, str]] = [
+        (f"{family}.Success", 1 if delivered else 0, "None")
+    ]
+    if delivered:
+        values.append((f"{family}.Records", attempt.records, "Count"))
+        values.append((f"{family}.Bytes", attempt.bytes, "Bytes"))
+        dynamic = stream.destination.get("DynamicPartitioningConfiguration") or {}
+        if family == "DeliveryToS3" and dynamic.get("Enabled"):
+            values.append(("DeliveryToS3.ObjectCount", 1, "Count"))
+    oldest = _oldest_arrival(stream, attempt)
+    if oldest is not None:
+        values.append(
+            (f"{family}.DataFreshness", max(0.0, attempt.time - oldest), "Seconds")
+        )
+    return values
+
+
+def _oldest_arrival(stream: StreamRuntime, attempt: DeliveryAttempt) -> float | None:
+    """Return the arrival time of the oldest record of the attempt's object."""
+    recorded = getattr(attempt, "oldest_arrival", None)
+    if recorded is not None:
+        return float(recorded)
+    # NOTE: without an ``oldest_arrival`` on the attempt, the time is read back
+    # from the object name, which has whole seconds only.
+    match = _KEY_STAMP.search(attempt.key)
+    if match is None:
+        return None
+    zone = prefixes.zone_for(stream.destination.get("CustomTimeZone"))
+    stamp = datetime.strptime(match.group(1), "%Y-%m-%d-%H-%M-%S")
+    return stamp.replace(tzinfo=zone).timestamp()
