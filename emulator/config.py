@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import copy
 import re
+import warnings
 from typing import Any
 
 from emulator import prefixes, processing_config
-from emulator.errors import InvalidArgumentException, ValidationException
+from emulator.errors import FidelityWarning, InvalidArgumentException, ValidationException
 from emulator.errors import validation_message
 
 __all__ = [
@@ -366,8 +367,40 @@ def normalise_destination(
             )
     result = _check_common(config, shape_path)
     _check_extended(config, shape_path, result)
+    _check_format_conversion(config, result)
     _validate_cross_member_rules(result, shape_path)
     return result
+
+
+def _format_conversion_enabled(config: dict[str, Any]) -> bool:
+    conversion = config.get("DataFormatConversionConfiguration")
+    # Enabled defaults to true once the block is given (the AWS API reference).
+    return isinstance(conversion, dict) and conversion.get("Enabled", True) is not False
+
+
+def _check_format_conversion(config: dict[str, Any], result: dict[str, Any]) -> None:
+    """Apply the rules of record format conversion, which is stored but not performed."""
+    if not _format_conversion_enabled(config):
+        return
+    if result["CompressionFormat"] != "UNCOMPRESSED":
+        raise InvalidArgumentException(
+            "The S3 destination's compression format must be set to UNCOMPRESSED "
+            "when data format conversion is enabled"
+        )
+    if config.get("BufferingHints") is None:
+        # With conversion, AWS's default buffer is 128 MiB instead of 5.
+        result["BufferingHints"] = {"SizeInMBs": 128, "IntervalInSeconds": DEFAULT_INTERVAL_SECONDS}
+    elif result["BufferingHints"]["SizeInMBs"] < 64:
+        raise InvalidArgumentException(
+            "BufferingHints.SizeInMBs must be at least 64 when data format conversion "
+            f"is enabled (got {result['BufferingHints']['SizeInMBs']})."
+        )
+    warnings.warn(
+        "DataFormatConversionConfiguration is stored and validated, but records are "
+        "not converted to Parquet or ORC: they are delivered as they arrive",
+        FidelityWarning,
+        stacklevel=2,
+    )
 
 
 def _validate_cross_member_rules(result: dict[str, Any], shape_path: str) -> None:

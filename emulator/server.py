@@ -54,6 +54,8 @@ DEFAULT_PORT = 4566
 # encoded in JSON, so 16 MiB leaves room for every valid Firehose request.
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+READ_CHUNK_BYTES = 65536
+DISCARD_LIMIT_BYTES = 64 * 1024 * 1024
 FINAL_FLUSH_ROUNDS = 3
 FINAL_FLUSH_RETRY_SECONDS = 1.0
 
@@ -149,15 +151,18 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes:
     """Read the whole request body, raising ``RequestTooLarge`` past ``limit`` bytes.
 
     The body is put back as a ``BytesIO`` with its ``Content-Length``, so the
-    application behind reads it as usual.
+    application behind reads it as usual. An oversized body is read and
+    discarded (up to ``DISCARD_LIMIT_BYTES``) so that the client, still
+    sending, receives the 413 response instead of a reset connection.
     """
     stream = environ["wsgi.input"]
-    length = environ.get("CONTENT_LENGTH") or ""
-    if length.strip():
-        size = int(length) if length.strip().isdigit() else -1
-        if size < 0:
-            raise ValueError(f"invalid Content-Length header {length!r}")
+    length = (environ.get("CONTENT_LENGTH") or "").strip()
+    if length and not length.isdigit():
+        raise ValueError(f"invalid Content-Length header {length!r}")
+    if length:
+        size = int(length)
         if size > limit:
+            _discard(stream, size)
             raise RequestTooLarge(f"the request body is {size} bytes")
         body = stream.read(size)
     elif environ.get("wsgi.input_terminated"):
@@ -171,16 +176,26 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes:
     return body
 
 
+def _discard(stream: Any, size: int | None) -> None:
+    remaining = DISCARD_LIMIT_BYTES if size is None else min(size, DISCARD_LIMIT_BYTES)
+    while remaining > 0:
+        chunk = stream.read(min(READ_CHUNK_BYTES, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+
+
 def _read_to_end(stream: Any, limit: int) -> bytes:
     chunks: list[bytes] = []
     total = 0
     while True:
-        chunk = stream.read(65536)
+        chunk = stream.read(READ_CHUNK_BYTES)
         if not chunk:
             return b"".join(chunks)
         total += len(chunk)
         if total > limit:
-            raise RequestTooLarge(f"the chunked request body passed {limit} bytes")
+            _discard(stream, None)
+            raise RequestTooLarge(f"the chunked request body is over {limit} bytes")
         chunks.append(chunk)
 
 

@@ -456,3 +456,62 @@ def test_create_stream_helper_creates_bucket_and_stream(firehose):
     buckets = [b["Name"] for b in firehose.client("s3").list_buckets()["Buckets"]]
     assert names == ["message-interaction-events"]
     assert buckets == ["vascular-inbox-events"]
+
+
+# Format conversion and partition keys ------------------------------------------
+
+CONVERSION = {
+    "Enabled": True,
+    "InputFormatConfiguration": {"Deserializer": {"OpenXJsonSerDe": {}}},
+    "OutputFormatConfiguration": {"Serializer": {"ParquetSerDe": {}}},
+    "SchemaConfiguration": {
+        "RoleARN": ROLE_ARN,
+        "DatabaseName": "analytics",
+        "TableName": "events",
+    },
+}
+
+
+def test_create_format_conversion_requires_uncompressed(firehose):
+    with pytest.raises(ClientError) as excinfo:
+        _create(firehose, DataFormatConversionConfiguration=CONVERSION, CompressionFormat="GZIP")
+
+    assert _error(excinfo) == (
+        "InvalidArgumentException",
+        "The S3 destination's compression format must be set to UNCOMPRESSED when "
+        "data format conversion is enabled",
+    )
+
+
+def test_create_format_conversion_defaults_to_128_mib_and_warns(firehose):
+    with pytest.warns(UserWarning, match="not converted to Parquet or ORC"):
+        _create(firehose, DataFormatConversionConfiguration=CONVERSION)
+
+    hints = _extended(firehose)["Destinations"][0]["ExtendedS3DestinationDescription"][
+        "BufferingHints"
+    ]
+    assert hints == {"SizeInMBs": 128, "IntervalInSeconds": 300}
+
+
+def test_create_format_conversion_small_buffer_rejected(firehose):
+    with pytest.raises(ClientError) as excinfo:
+        _create(
+            firehose,
+            DataFormatConversionConfiguration=CONVERSION,
+            BufferingHints={"SizeInMBs": 5, "IntervalInSeconds": 60},
+        )
+
+    assert "must be at least 64 when data format conversion is enabled" in _error(excinfo)[1]
+
+
+def test_create_partition_key_without_dynamic_partitioning_rejected(firehose):
+    with pytest.raises(ClientError) as excinfo:
+        _create(
+            firehose,
+            Prefix="type=!{partitionKeyFromQuery:type}/",
+            ErrorOutputPrefix="e/!{firehose:error-output-type}/",
+        )
+
+    code, message = _error(excinfo)
+    assert code == "InvalidArgumentException"
+    assert "when Dynamic Partitioning is enabled" in message
