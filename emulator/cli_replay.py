@@ -6,7 +6,6 @@ stops (AWS rejected a setup call), 2 when a file is malformed.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -142,17 +141,12 @@ def replay(
         click.echo("")
     for line in render_summary(results, malformed):
         click.echo(line)
-    _write_outputs(results, malformed, junit_xml, report, update)
-    ctx.exit(_exit_code(results, malformed))
+    _write_outputs(results, malformed, junit_xml, report)
+    updated = update and _update(results)
+    ctx.exit(_exit_code(results, malformed, updated))
 
 
-def _write_outputs(
-    results: list,
-    malformed: list[str],
-    junit_xml: str | None,
-    report: str | None,
-    update: bool,
-) -> None:
+def _write_outputs(results: list, malformed: list[str], junit_xml: str | None, report: str | None) -> None:
     if junit_xml:
         from emulator.scenario.junit import write_junit
 
@@ -163,22 +157,32 @@ def _write_outputs(
 
         write_report(results, report)
         click.echo(f"HTML report written to {report}")
-    if update:
-        from emulator.scenario.update import update_file
-
-        for result in results:
-            changes = update_file(result)
-            for change in changes:
-                click.echo(f"updated {change}")
 
 
-def _exit_code(results: list, malformed: list[str]) -> int:
+def _update(results: list) -> bool:
+    """Rewrite failed expectations; return whether every failed one was rewritten."""
+    from emulator.scenario.update import update_file
+
+    complete = True
+    for result in results:
+        if result.passed:
+            continue
+        changes, skipped = update_file(result)
+        for change in changes:
+            click.echo(f"updated {change}")
+        for line in skipped:
+            click.echo(f"kept {line}")
+        complete = complete and not skipped and result.error is None
+    return complete
+
+
+def _exit_code(results: list, malformed: list[str], updated: bool) -> int:
     if malformed:
         return EXIT_MALFORMED
+    if updated:
+        return 0
     if any(not result.passed for result in results):
         return EXIT_FAILED
     return 0
 
 
-if __name__ == "__main__":  # pragma: no cover
-    replay(sys.argv[1:])

@@ -132,6 +132,16 @@ class FirehoseEmulator(InspectionMixin):
     def __exit__(self, *exc_info: Any) -> None:
         self.stop()
 
+    def reset(self) -> None:
+        """Reset moto's state (every service) and drop every buffer and logged delivery.
+
+        Registered transforms and the clock are kept.
+        """
+        from moto.core.models import BackendDict
+
+        self.runtime.reset()
+        BackendDict.reset()
+
     # Time -----------------------------------------------------------------
 
     def advance(self, seconds: float) -> list[DeliveryAttempt]:

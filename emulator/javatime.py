@@ -15,7 +15,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+
+from emulator import javatime_zones as zones
 
 __all__ = ["CompiledPattern", "PatternError", "compile_pattern", "format_java_datetime"]
 
@@ -29,25 +31,6 @@ DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sun
 QUARTERS = ("1st quarter", "2nd quarter", "3rd quarter", "4th quarter")
 ERAS = ("Before Christ", "Anno Domini")
 
-# Full zone names for a few common zones: (standard, daylight). Other zones
-# print a GMT offset for ``zzzz``, where Java would print the CLDR name.
-ZONE_FULL_NAMES = {
-    "UTC": ("Coordinated Universal Time", "Coordinated Universal Time"),
-    "Etc/UTC": ("Coordinated Universal Time", "Coordinated Universal Time"),
-    "America/New_York": ("Eastern Standard Time", "Eastern Daylight Time"),
-    "America/Chicago": ("Central Standard Time", "Central Daylight Time"),
-    "America/Denver": ("Mountain Standard Time", "Mountain Daylight Time"),
-    "America/Los_Angeles": ("Pacific Standard Time", "Pacific Daylight Time"),
-    "Europe/London": ("Greenwich Mean Time", "British Summer Time"),
-    "Asia/Calcutta": ("India Standard Time", "India Standard Time"),
-    "Asia/Kolkata": ("India Standard Time", "India Standard Time"),
-    "Asia/Tokyo": ("Japan Standard Time", "Japan Standard Time"),
-}
-
-# Upper bounds used for the evaluated-length check, in characters. A zone ID is
-# at most 32 characters in the tz database (America/Argentina/ComodRivadavia). A
-# localized offset is at most "GMT-10:31:26" (12). A full zone name is assumed
-# to fit in 40, the length of "Australian Central Western Standard Time".
 MAX_ZONE_ID_WIDTH = 32
 MAX_LOCALIZED_OFFSET_WIDTH = 12
 MAX_ZONE_NAME_WIDTH = 40
@@ -307,92 +290,6 @@ def _day_period(instant: datetime, narrow: bool) -> str:
     return "at night"
 
 
-def _offset_seconds(instant: datetime) -> int:
-    offset = instant.utcoffset()
-    if offset is None:
-        raise ValueError(
-            f"zone pattern letters need an aware datetime, got {instant!r}"
-        )
-    return int(offset / timedelta(seconds=1))
-
-
-def _split_offset(total: int) -> tuple[str, int, int, int]:
-    sign = "-" if total < 0 else "+"
-    total = abs(total)
-    return sign, total // 3600 % 100, total // 60 % 60, total % 60
-
-
-def _offset_id(style: int, zero_text: str) -> Callable[[datetime], str]:
-    """Build a printer like Java's OffsetIdPrinterParser for pattern index ``style``.
-
-    Styles 1 to 6 are ``+HHmm +HH:mm +HHMM +HH:MM +HHMMss +HH:MM:ss``, where a
-    lower-case part is printed only when it is not zero.
-    """
-    colon = ":" if style % 2 == 0 else ""
-
-    def printer(instant: datetime) -> str:
-        total = _offset_seconds(instant)
-        if total == 0:
-            return zero_text
-        sign, hours, minutes, seconds = _split_offset(total)
-        text = f"{sign}{hours:02d}"
-        if style >= 3 or (style >= 1 and minutes > 0):
-            text += f"{colon}{minutes:02d}"
-            if style >= 5 and seconds > 0:
-                text += f"{colon}{seconds:02d}"
-        return text
-
-    return printer
-
-
-def _localized_offset(full: bool) -> Callable[[datetime], str]:
-    def printer(instant: datetime) -> str:
-        total = _offset_seconds(instant)
-        if total == 0:
-            return "GMT"
-        sign, hours, minutes, seconds = _split_offset(total)
-        text = f"GMT{sign}{hours:02d}:{minutes:02d}" if full else f"GMT{sign}{hours}"
-        if not full and (minutes or seconds):
-            text += f":{minutes:02d}"
-        if seconds:
-            text += f":{seconds:02d}"
-        return text
-
-    return printer
-
-
-_LOCALIZED_FULL = _localized_offset(full=True)
-
-
-def _zone_id(instant: datetime) -> str:
-    key = getattr(instant.tzinfo, "key", None)
-    if key:
-        return key
-    # A fixed offset prints as Java's ZoneOffset ID: "Z" or "+05:30".
-    return _offset_id(6, "Z")(instant)
-
-
-def _zone_short_name(instant: datetime) -> str:
-    # NOTE: tz database abbreviations (EST, IST, CET) stand in for Java's CLDR
-    # short names. A zone without one prints its GMT offset.
-    if getattr(instant.tzinfo, "key", None) is None:
-        return _zone_id(instant)
-    name = instant.tzname() or ""
-    if not name or name[0] in "+-":
-        return _LOCALIZED_FULL(instant)
-    return name
-
-
-def _zone_full_name(instant: datetime) -> str:
-    key = getattr(instant.tzinfo, "key", None)
-    if key is None:
-        return _zone_id(instant)
-    names = ZONE_FULL_NAMES.get(key)
-    if names is None:
-        return _LOCALIZED_FULL(instant)
-    return names[1] if instant.dst() else names[0]
-
-
 def _year_item(getter: Callable[[datetime], int], count: int) -> _Item | None:
     if count == 2:
         return _two_digit(getter)
@@ -526,9 +423,9 @@ def _period(count: int) -> _Item | None:
 
 def _zone_name(count: int) -> _Item | None:
     if count <= 3:
-        return _Item(_zone_short_name, MAX_LOCALIZED_OFFSET_WIDTH)
+        return _Item(zones.zone_short_name, MAX_LOCALIZED_OFFSET_WIDTH)
     if count == 4:
-        return _Item(_zone_full_name, MAX_ZONE_NAME_WIDTH)
+        return _Item(zones.zone_full_name, MAX_ZONE_NAME_WIDTH)
     return None
 
 
@@ -541,7 +438,7 @@ def _generic_zone_name(count: int) -> _Item | None:
 
 
 def _zone_id_item(count: int) -> _Item | None:
-    return _Item(_zone_id, MAX_ZONE_ID_WIDTH) if count == 2 else None
+    return _Item(zones.zone_id, MAX_ZONE_ID_WIDTH) if count == 2 else None
 
 
 # Index into Java's offset pattern list for X and x with 1 to 5 letters.
@@ -554,25 +451,25 @@ def _offset_x(zero_text_for: Callable[[int], str]) -> Callable[[int], _Item | No
         style = _OFFSET_STYLES.get(count)
         if style is None:
             return None
-        return _Item(_offset_id(style, zero_text_for(count)), _OFFSET_WIDTHS[style])
+        return _Item(zones.offset_id(style, zero_text_for(count)), _OFFSET_WIDTHS[style])
 
     return build
 
 
 def _offset_z(count: int) -> _Item | None:
     if count <= 3:
-        return _Item(_offset_id(3, "+0000"), 5)
+        return _Item(zones.offset_id(3, "+0000"), 5)
     if count == 4:
-        return _Item(_LOCALIZED_FULL, MAX_LOCALIZED_OFFSET_WIDTH)
+        return _Item(zones.LOCALIZED_FULL, MAX_LOCALIZED_OFFSET_WIDTH)
     if count == 5:
-        return _Item(_offset_id(6, "Z"), 9)
+        return _Item(zones.offset_id(6, "Z"), 9)
     return None
 
 
 def _localized_offset_item(count: int) -> _Item | None:
     if count not in (1, 4):
         return None
-    return _Item(_localized_offset(full=count == 4), MAX_LOCALIZED_OFFSET_WIDTH)
+    return _Item(zones.localized_offset(full=count == 4), MAX_LOCALIZED_OFFSET_WIDTH)
 
 
 def _lower_x_zero(count: int) -> str:

@@ -156,6 +156,14 @@ class Runtime:
             if self.streams.get(key) is stream:
                 del self.streams[key]
 
+    def reset(self) -> None:
+        """Forget every stream's buffers and the delivery log, as after a moto reset."""
+        with self.lock:
+            for stream in self.streams.values():
+                stream.discard()
+            self.streams.clear()
+            self.delivery_log.clear()
+
     def all_streams(self) -> list[StreamRuntime]:
         with self.lock:
             return list(self.streams.values())

@@ -147,3 +147,18 @@ def test_emulator_concurrent_producers_every_record_exactly_once():
     assert during_run, "the ticker or the size hint delivered nothing while producers ran"
     assert len(lines) == threads_count * per_thread
     assert len(set(lines)) == threads_count * per_thread
+
+
+def test_emulator_reset_drops_streams_buffers_and_log():
+    with FirehoseEmulator(clock=ManualClock(START)) as firehose:
+        client = create_stream(firehose)
+        client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"gone"})
+        firehose.flush()
+        client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"buffered"})
+
+        firehose.reset()
+
+        assert firehose.streams() == []
+        assert firehose.delivery_log == []
+        assert client.list_delivery_streams()["DeliveryStreamNames"] == []
+        assert firehose.client("s3").list_buckets()["Buckets"] == []

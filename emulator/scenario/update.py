@@ -54,11 +54,14 @@ def _yaml_scalar(value: Any) -> str:
     return json.dumps(value)
 
 
-def update_file(result: ScenarioResult) -> list[str]:
-    """Rewrite the failed values in the scenario file; return a line per change or skip."""
+def update_file(result: ScenarioResult) -> tuple[list[str], list[str]]:
+    """Rewrite the failed values in the scenario file.
+
+    Returns a line per value changed, and a line per failed check left as it was.
+    """
     updates, skipped = planned_updates(result)
     if not updates:
-        return skipped
+        return [], skipped
     text = result.scenario.text
     index = result.scenario.index
     changes = []
@@ -70,4 +73,4 @@ def update_file(result: ScenarioResult) -> list[str]:
         changes.append(f"{result.scenario.file}:{span.line}: {format_path(path)}: {old.strip()} -> {new}")
     FilePath(result.scenario.file).write_text(text, encoding="utf-8")
     logger.info("updated %d expectations in %s", len(changes), result.scenario.file)
-    return sorted(changes) + skipped
+    return sorted(changes), skipped
