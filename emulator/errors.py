@@ -2,20 +2,25 @@
 
 AWS errors subclass moto's ``FirehoseException`` so that moto serialises them
 the way AWS does (a JSON body with ``__type`` and ``message``, HTTP 400), both
-under ``mock_aws`` and in the server.
+under ``mock_aws`` and in the server. They load on first use, so that
+``import emulator`` (which the pytest plugin does in every test run) does not
+import moto.
 """
 
 from __future__ import annotations
 
-from moto.firehose.exceptions import (
-    ConcurrentModificationException,
-    FirehoseException,
-    InvalidArgumentException,
-    LimitExceededException,
-    ResourceInUseException,
-    ResourceNotFoundException,
-    ValidationException,
+from typing import Any
+
+_MOTO_ERRORS = (
+    "ConcurrentModificationException",
+    "FirehoseException",
+    "InvalidArgumentException",
+    "LimitExceededException",
+    "ResourceInUseException",
+    "ResourceNotFoundException",
+    "ValidationException",
 )
+_loaded: dict[str, Any] = {}
 
 __all__ = [
     "ConcurrentModificationException",
@@ -31,13 +36,6 @@ __all__ = [
     "ValidationException",
     "validation_message",
 ]
-
-
-class ServiceUnavailableException(FirehoseException):
-    """The service is unavailable; AWS returns it when a stream is throttled."""
-
-    def __init__(self, message: str = "Slow down."):
-        super().__init__("ServiceUnavailableException", message)
 
 
 def validation_message(path: str, value: object, constraint: str) -> str:
@@ -62,3 +60,30 @@ class ConfigurationError(EmulatorError):
 
 class FidelityWarning(UserWarning):
     """The caller reached a place where the emulator knowingly differs from AWS."""
+
+
+def _service_unavailable_class() -> type:
+    from moto.firehose.exceptions import FirehoseException
+
+    class ServiceUnavailableException(FirehoseException):
+        """The service is unavailable; AWS returns it when a stream is throttled."""
+
+        def __init__(self, message: str = "Slow down."):
+            super().__init__("ServiceUnavailableException", message)
+
+    ServiceUnavailableException.__module__ = __name__
+    return ServiceUnavailableException
+
+
+def __getattr__(name: str) -> Any:
+    if name in _loaded:
+        return _loaded[name]
+    if name in _MOTO_ERRORS:
+        from moto.firehose import exceptions
+
+        _loaded[name] = getattr(exceptions, name)
+    elif name == "ServiceUnavailableException":
+        _loaded[name] = _service_unavailable_class()
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return _loaded[name]

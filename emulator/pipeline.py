@@ -13,13 +13,18 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from emulator import prefixes
 from emulator import runtime as runtime_module
 from emulator.buffers import Batch
 from emulator.error_records import error_object_body
 from emulator.processing import (
+    METADATA_EXTRACTION_ERROR_CODE,
+    NULL_KEY_MESSAGE,
     FailedRecord,
+    PartitionKeyError,
     ProcessedRecord,
     SourceRecord,
+    partition_key_failure,
     process_records,
 )
 from emulator.processing_config import parse_processing
@@ -49,6 +54,14 @@ class Pipeline:
         self.direct = (
             not self.settings.enabled and not self.settings.dynamic_partitioning
         )
+        query_names, lambda_names = prefixes.partition_key_names(
+            destination.get("Prefix")
+        )
+        # A partition is one evaluated prefix, so only the keys the prefix
+        # names tell partitions apart; other keys a query or Lambda returns
+        # are ignored.
+        self.query_key_names = tuple(sorted(query_names))
+        self.lambda_key_names = tuple(sorted(lambda_names))
         self.waiting: list[SourceRecord] = []
         self.waiting_bytes = 0
         self.waiting_since: float | None = None
@@ -148,19 +161,32 @@ class Pipeline:
     def _route(
         self, processed: list[ProcessedRecord], partition_limit: int, now: float
     ) -> list[FailedRecord]:
-        """Add processed records to their partitions' buffers; return those over the limit."""
+        """Add processed records to their partitions' buffers; return those that fail.
+
+        A record fails when a key that the prefix names has no value, or when
+        its partition would be one more than the active-partition limit.
+        """
         stream = self.stream
-        over_limit: list[FailedRecord] = []
+        failed: list[FailedRecord] = []
         for record in processed:
             partition: tuple[Any, ...] = ()
+            keys_from_query: dict[str, str] = {}
+            keys_from_lambda: dict[str, str] = {}
             if self.settings.dynamic_partitioning:
+                try:
+                    keys_from_query, keys_from_lambda = self._prefix_keys(record)
+                except PartitionKeyError as error:
+                    failed.append(
+                        partition_key_failure(self._undelimited(record), error, now)
+                    )
+                    continue
                 partition = (
-                    tuple(sorted(record.keys_from_query.items())),
-                    tuple(sorted(record.keys_from_lambda.items())),
+                    tuple(keys_from_query.items()),
+                    tuple(keys_from_lambda.items()),
                 )
                 is_new = ("data", partition) not in stream.buffers
                 if is_new and stream.active_partitions() >= partition_limit:
-                    over_limit.append(self._over_limit(record, partition_limit, now))
+                    failed.append(self._over_limit(record, partition_limit, now))
                     continue
             stream.add(
                 "data",
@@ -168,17 +194,42 @@ class Pipeline:
                 record.source.arrival,
                 now,
                 partition=partition,
-                keys_from_query=record.keys_from_query,
-                keys_from_lambda=record.keys_from_lambda,
+                keys_from_query=keys_from_query,
+                keys_from_lambda=keys_from_lambda,
             )
-        return over_limit
+        return failed
 
-    @staticmethod
-    def _over_limit(record: ProcessedRecord, limit: int, now: float) -> FailedRecord:
+    def _prefix_keys(
+        self, record: ProcessedRecord
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Return the values of the keys the prefix names, from query and from Lambda.
+
+        :raises PartitionKeyError: a named key is missing or empty, which AWS
+            reports with the same code and message as a null key from jq.
+        """
+        found = []
+        for names, keys in (
+            (self.query_key_names, record.keys_from_query),
+            (self.lambda_key_names, record.keys_from_lambda),
+        ):
+            values = {name: keys.get(name) for name in names}
+            if any(not value for value in values.values()):
+                raise PartitionKeyError(METADATA_EXTRACTION_ERROR_CODE, NULL_KEY_MESSAGE)
+            found.append(values)
+        return found[0], found[1]
+
+    def _undelimited(self, record: ProcessedRecord) -> ProcessedRecord:
+        """Return the record as it was before AppendDelimiterToRecord added its newline."""
+        if not self.settings.append_delimiter:
+            return record
+        return ProcessedRecord(record.source, record.data[:-1])
+
+    def _over_limit(
+        self, record: ProcessedRecord, limit: int, now: float
+    ) -> FailedRecord:
+        data = self._undelimited(record).data
         return FailedRecord(
-            source=SourceRecord(
-                record.source.record_id, record.data, record.source.arrival
-            ),
+            source=SourceRecord(record.source.record_id, data, record.source.arrival),
             error_output_type=ACTIVE_PARTITION_EXCEEDED,
             error_code=ACTIVE_PARTITION_CODE,
             error_message=(

@@ -187,11 +187,12 @@ def resolve_settings(config: pytest.Config) -> dict[str, ResolvedSetting]:
             resolved[setting.name] = ResolvedSetting(setting.default, "default")
             continue
         value, source = raw
-        where = setting.option if source == setting.option else f"{setting.ini} in {source}"
         try:
             parsed = setting.parse(str(value))
         except ValueError as error:
-            raise pytest.UsageError(f"invalid {where} value {value!r}: {error}") from None
+            where = "" if source == setting.option else f" in {source}"
+            name = setting.option if source == setting.option else setting.ini
+            raise pytest.UsageError(f"invalid {name} value {value!r}{where}: {error}") from None
         resolved[setting.name] = ResolvedSetting(parsed, source)
     strict = _raw_value(config, "--firehose-strict", "firehose_strict")
     resolved["strict"] = (

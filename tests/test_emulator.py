@@ -116,7 +116,7 @@ def test_emulator_system_clock_ticker_delivers_due_buffer():
 def test_emulator_concurrent_producers_every_record_exactly_once():
     threads_count, per_thread = 8, 20_000
     with FirehoseEmulator(tick_seconds=0.01) as firehose:
-        client = create_stream(firehose, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 1})
+        create_stream(firehose, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 1})
         errors: list[BaseException] = []
         clients = [boto3.client("firehose", region_name="us-east-1") for _ in range(threads_count)]
 

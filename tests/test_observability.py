@@ -116,7 +116,7 @@ def test_delivery_metrics_at_emulator_time(firehose):
     firehose.advance(50)
 
     assert statistics(firehose, "DeliveryToS3.Records") == {"15:01": 3.0}
-    assert statistics(firehose, "DeliveryToS3.Bytes") == {"15:01": 8.0}
+    assert statistics(firehose, "DeliveryToS3.Bytes") == {"15:01": 9.0}
     assert statistics(firehose, "DeliveryToS3.Success", "Average") == {"15:01": 1.0}
     assert statistics(firehose, "DeliveryToS3.DataFreshness", "Maximum") == {"15:01": 60.0}
 
@@ -134,9 +134,9 @@ def test_failed_delivery_metrics_success_zero_freshness_grows(firehose):
 
 def test_throttled_records_count_failed_entries_and_rejected_calls(firehose):
     client = create_stream(firehose)
+    faults.throttle(firehose.runtime, STREAM, requests_per_second=1)
     faults.fail_records(firehose.runtime, STREAM, indexes=[0, 2])
     client.put_record_batch(DeliveryStreamName=STREAM, Records=[{"Data": b"x"}] * 4)
-    faults.throttle(firehose.runtime, STREAM, requests_per_second=1)
     with pytest.raises(ClientError):
         client.put_record_batch(DeliveryStreamName=STREAM, Records=[{"Data": b"y"}] * 3)
 

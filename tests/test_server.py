@@ -407,7 +407,9 @@ def test_firehose_oversized_chunked_request_returns_413(server):
     }
     address = urlsplit(server.endpoint)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
-    connection.request("POST", "/", body=iter([chunk] * 20), headers=headers)
+    connection.request(
+        "POST", "/", body=iter([chunk] * 20), headers=headers, encode_chunked=True
+    )
     response = connection.getresponse()
     body = json.loads(response.read())
     connection.close()

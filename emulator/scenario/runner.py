@@ -121,7 +121,7 @@ def _buckets(scenario: Scenario, deliveries: list[DeliveryAttempt]) -> list[str]
 def _objects(scenario: Scenario, emulator: Any, deliveries: list[DeliveryAttempt]) -> list[ObjectInfo]:
     from botocore.exceptions import ClientError
 
-    s3 = emulator.client("s3")
+    s3 = setup.s3_client(emulator)
     existing = []
     for bucket in _buckets(scenario, deliveries):
         try:

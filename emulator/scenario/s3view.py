@@ -18,13 +18,14 @@ SNAPPY_ENCODINGS = {"snappy-java": "Snappy", "hadoop-snappy": "HADOOP_SNAPPY"}
 
 @dataclass
 class ObjectInfo:
-    """One object in a bucket, with its decoded body and the delivery that wrote it."""
+    """One object in a bucket: its stored bytes (``raw``), decoded ``body`` and delivery."""
 
     bucket: str
     key: str
     size: int
     body: bytes
     content_encoding: str | None
+    raw: bytes = b""
     stream: str | None = None
     reason: str | None = None
     time: float | None = None
@@ -86,6 +87,7 @@ def _read(s3: Any, bucket: str, key: str, delivered: dict[Any, Any]) -> ObjectIn
         size=len(raw),
         body=decode_body(raw, encoding),
         content_encoding=encoding,
+        raw=raw,
         order=len(delivered) + 1,
     )
     match = delivered.get((bucket, key))

@@ -14,12 +14,23 @@ from emulator.scenario.yamlfile import Path, format_path
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["call_aws", "create_all", "import_callable"]
+__all__ = ["call_aws", "create_all", "import_callable", "s3_client"]
+
+
+def s3_client(emulator: Any) -> Any:
+    """Return an S3 client that addresses buckets by path.
+
+    moto routes a virtual-hosted request by its host name, so a bucket named
+    like a service (``events.s3.amazonaws.com``) would reach that service.
+    """
+    from botocore.config import Config
+
+    return emulator.client("s3", config=Config(s3={"addressing_style": "path"}))
 
 
 def create_all(scenario: Scenario, emulator: Any) -> None:
     """Create the buckets, roles, transforms and streams of ``scenario``, in that order."""
-    s3 = emulator.client("s3")
+    s3 = s3_client(emulator)
     for position, bucket in enumerate(scenario.buckets):
         arguments: dict[str, Any] = {"Bucket": bucket}
         if scenario.region != "us-east-1":
