@@ -59,7 +59,8 @@ class Result:
     errors: list[str] = field(default_factory=list)
     rss_start: int = 0
     rss_end: int = 0
-    stored_bytes: int = 0
+    stored_start: int = 0
+    stored_end: int = 0
 
     @property
     def records_per_second(self) -> float:
@@ -161,6 +162,7 @@ def run_workload(
     warmup = Result(name)
     send(endpoint, 99, 2, warmup, threading.Lock())
     result.rss_start = rss_bytes(pid)
+    result.stored_start = stored_bytes(endpoint)
     lock = threading.Lock()
     threads = [
         threading.Thread(target=send, args=(endpoint, index, batches, result, lock))
@@ -173,7 +175,7 @@ def run_workload(
         thread.join()
     result.seconds = time.perf_counter() - started
     result.rss_end = rss_bytes(pid)
-    result.stored_bytes = stored_bytes(endpoint)
+    result.stored_end = stored_bytes(endpoint)
     return result
 
 
@@ -207,10 +209,12 @@ def report(result: Result) -> None:
         f"{result.records_per_second:>9.0f} records/s, {result.mib_per_second:6.2f} MiB/s, "
         f"failed requests: {result.failed_requests}"
     )
+    growth = result.rss_end - result.rss_start
+    stored = result.stored_end - result.stored_start
     print(
-        f"{'':<20} RSS {result.rss_start / MIB:.1f} MiB -> {result.rss_end / MIB:.1f} MiB "
-        f"(+{(result.rss_end - result.rss_start) / MIB:.1f} MiB); "
-        f"S3 holds {result.stored_bytes / MIB:.1f} MiB"
+        f"{'':<20} RSS {result.rss_start / MIB:.1f} -> {result.rss_end / MIB:.1f} MiB "
+        f"(+{growth / MIB:.1f} MiB); objects written to its in-memory S3: "
+        f"{stored / MIB:.1f} MiB; growth beyond them: {(growth - stored) / MIB:.1f} MiB"
     )
     for error in result.errors[:3]:
         print(f"{'':<20} error: {error}")

@@ -64,7 +64,7 @@ def check_delivery(
     key: str,
     runtime: Runtime,
 ) -> None:
-    """Raise ``DeliveryError("S3.AccessDenied")`` when the role may not write the object.
+    """Raise ``DeliveryError("S3.AccessDenied")`` if the role may not write the object.
 
     In warn mode the denial is reported instead of raised.
     """
@@ -110,7 +110,7 @@ def check_role(
 
 
 def iam_mode(runtime: Runtime) -> str:
-    """Return the runtime's IAM mode, or raise ``ConfigurationError`` for an unknown one."""
+    """Return the runtime's IAM mode, or raise ``ConfigurationError`` if it is unknown."""
     mode = runtime.settings.iam_mode
     if mode not in IAM_MODES:
         raise ConfigurationError(
@@ -128,8 +128,8 @@ def warn_once(stream: StreamRuntime, reason: str) -> None:
     seen.add(reason)
     message = (
         f"delivery stream {stream.name}: {reason}; AWS would fail the delivery with "
-        'S3.AccessDenied. The emulator delivers anyway (iam_mode "warn"); '
-        'use Settings(iam_mode="strict") to fail as AWS does, or "off" to skip the check'
+        'S3.AccessDenied. The emulator delivers anyway (iam_mode "warn"); use '
+        'Settings(iam_mode="strict") to fail as AWS does, or "off" to skip the check'
     )
     logger.warning("%s", message)
     warnings.warn(message, FidelityWarning, stacklevel=2)
@@ -148,8 +148,9 @@ def role_denial(
     The reason names the role and, for S3, the bucket, but not the object key,
     so that it is the same for every object of a stream.
     """
-    from emulator import moto_glue
     from moto.iam.exceptions import NotFoundException
+
+    from emulator import moto_glue
 
     account_id = _account_of(role_arn)
     if account_id is None:

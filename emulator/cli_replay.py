@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,7 +18,7 @@ __all__ = ["replay", "scenario_files"]
 
 EXIT_FAILED = 1
 EXIT_MALFORMED = 2
-# A step that runs longer than this many seconds of wall time gets a progress line.
+# Wall-clock seconds after which a run or a step counts as long, and gets progress lines.
 SLOW_STEP_SECONDS = 2.0
 
 
@@ -45,28 +46,41 @@ def scenario_files(paths: tuple[str, ...]) -> list[Path]:
 
 
 class _Progress:
-    """Writes a line to standard error for each step, or only for slow steps."""
+    """Progress lines on standard error as each step starts, on request or in long runs.
+
+    Without ``--progress``, lines start once a scenario has run for
+    ``SLOW_STEP_SECONDS``, and a slow step that started before is reported
+    when it ends, with its duration.
+    """
 
     def __init__(self, mode: bool | None):
         self.always = mode is True
         self.enabled = mode is not False
-        self._started = 0.0
-        self._last: str | None = None
+        self._run_started: float | None = None
+        self._step_started = 0.0
+        self._pending: str | None = None
 
-    def __call__(self, position: int, total: int, step: object) -> None:
+    def __call__(self, position: int, total: int, step: Any) -> None:
         self.finish()
-        self._last = f"  [{position + 1}/{total}] line {step.line}: {step.describe()}"
-        self._started = time.perf_counter()
-        if self.always:
-            click.echo(self._last, err=True)
+        now = time.perf_counter()
+        if self._run_started is None:
+            self._run_started = now
+        line = f"  [{position + 1}/{total}] line {step.line}: {step.describe()}"
+        self._step_started = now
+        if self.always or (
+            self.enabled and now - self._run_started >= SLOW_STEP_SECONDS
+        ):
+            click.echo(line, err=True)
+        else:
+            self._pending = line
 
     def finish(self) -> None:
-        if self._last is None or not self.enabled or self.always:
-            return
-        elapsed = time.perf_counter() - self._started
-        if elapsed >= SLOW_STEP_SECONDS:
-            click.echo(f"{self._last} ({elapsed:.1f} s)", err=True)
-        self._last = None
+        """Report the step that just ended if it was slow and not yet shown."""
+        if self._pending is not None and self.enabled:
+            elapsed = time.perf_counter() - self._step_started
+            if elapsed >= SLOW_STEP_SECONDS:
+                click.echo(f"{self._pending} ({elapsed:.1f} s)", err=True)
+        self._pending = None
 
 
 @click.command()
@@ -86,7 +100,8 @@ class _Progress:
 @click.option(
     "--update",
     is_flag=True,
-    help="Rewrite failed expectations in place with the values observed.",
+    help="Rewrite failed expectations in place with the values observed; "
+    "exit 0 when every failed one was rewritten.",
 )
 @click.option(
     "--quiet", "-q", is_flag=True, help="Leave out the list of objects written."
@@ -94,7 +109,8 @@ class _Progress:
 @click.option(
     "--progress/--no-progress",
     default=None,
-    help="Print every step to standard error (default: print only steps slower than 2 s).",
+    help="Print every step to standard error as it starts (default: only once a "
+    "scenario has run for 2 s, and steps slower than 2 s).",
 )
 @click.option(
     "--log-level",
@@ -146,7 +162,9 @@ def replay(
     ctx.exit(_exit_code(results, malformed, updated))
 
 
-def _write_outputs(results: list, malformed: list[str], junit_xml: str | None, report: str | None) -> None:
+def _write_outputs(
+    results: list, malformed: list[str], junit_xml: str | None, report: str | None
+) -> None:
     if junit_xml:
         from emulator.scenario.junit import write_junit
 
@@ -160,7 +178,7 @@ def _write_outputs(results: list, malformed: list[str], junit_xml: str | None, r
 
 
 def _update(results: list) -> bool:
-    """Rewrite failed expectations; return whether every failed one was rewritten."""
+    """Rewrite failed expectations and return whether every failed one was rewritten."""
     from emulator.scenario.update import update_file
 
     complete = True
@@ -184,5 +202,3 @@ def _exit_code(results: list, malformed: list[str], updated: bool) -> int:
     if any(not result.passed for result in results):
         return EXIT_FAILED
     return 0
-
-

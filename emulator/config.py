@@ -14,7 +14,11 @@ import warnings
 from typing import Any
 
 from emulator import prefixes, processing_config
-from emulator.errors import FidelityWarning, InvalidArgumentException, ValidationException
+from emulator.errors import (
+    FidelityWarning,
+    InvalidArgumentException,
+    ValidationException,
+)
 from emulator.errors import validation_message
 
 __all__ = [
@@ -389,7 +393,10 @@ def _check_format_conversion(config: dict[str, Any], result: dict[str, Any]) -> 
         )
     if config.get("BufferingHints") is None:
         # With conversion, AWS's default buffer is 128 MiB instead of 5.
-        result["BufferingHints"] = {"SizeInMBs": 128, "IntervalInSeconds": DEFAULT_INTERVAL_SECONDS}
+        result["BufferingHints"] = {
+            "SizeInMBs": 128,
+            "IntervalInSeconds": DEFAULT_INTERVAL_SECONDS,
+        }
     elif result["BufferingHints"]["SizeInMBs"] < 64:
         raise InvalidArgumentException(
             "BufferingHints.SizeInMBs must be at least 64 when data format conversion "

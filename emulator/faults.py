@@ -1,4 +1,4 @@
-"""Injected faults and per-stream quotas, off unless a test asks for them.
+"""Injected faults and per-stream quotas, off unless a test requests them.
 
 Three kinds, each set on a runtime by an explicit call:
 
@@ -19,7 +19,7 @@ import random
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from emulator.errors import ConfigurationError, ServiceUnavailableException
 from emulator.sinks import DeliveryError, Sink
@@ -55,7 +55,7 @@ RECORD_ERROR_MESSAGES = {
 
 @dataclass(frozen=True)
 class Quota:
-    """The Direct PUT quotas of one stream, for PutRecord and PutRecordBatch together."""
+    """The Direct PUT quotas of one stream, PutRecord and PutRecordBatch together."""
 
     records_per_second: float
     requests_per_second: float
@@ -105,7 +105,7 @@ class RecordFailure:
 
 @dataclass
 class Throttle:
-    """Per-second quotas of one stream, counted in whole seconds of the emulator's clock.
+    """Per-second quotas of one stream, counted in whole seconds of the emulator clock.
 
     A limit left as None takes AWS's default for the stream's region.
     """
@@ -129,7 +129,7 @@ class Throttle:
         )
 
     def admit(self, sizes: list[int], now: float, region: str) -> list[bool] | None:
-        """Count one call; return which entries fit, or None when the call is over quota."""
+        """Count one call and return which entries fit, or None if the call is over."""
         second = math.floor(now)
         if second != self.window:
             self.window, self.records, self.requests, self.nbytes = second, 0, 0, 0
@@ -216,7 +216,7 @@ def fail_records(
     code: str = "ServiceUnavailableException",
     message: str | None = None,
 ) -> RecordFailure:
-    """Fail entries of the next ``calls`` put calls to ``stream`` (every call when None).
+    """Fail entries of the next ``calls`` put calls to ``stream``, or of all if None.
 
     :param indexes: positions, from 0, of the entries that fail in each call.
     :param fraction: instead of ``indexes``, the chance that each entry fails.
@@ -281,7 +281,7 @@ def throttle(
     requests_per_second: float | None = None,
     bytes_per_second: float | None = None,
 ) -> Throttle:
-    """Enforce per-second quotas on ``stream``; a limit left out takes AWS's default.
+    """Enforce per-second quotas on ``stream``, with AWS's default for a limit left out.
 
     A call over the requests quota raises ``ServiceUnavailableException``; the
     entries of a call that pass the records or bytes quota fail one by one.
@@ -309,7 +309,7 @@ def fail_next_writes(
     message: str | None = None,
     bucket: str | None = None,
 ) -> None:
-    """Fail the next ``count`` S3 writes (to ``bucket`` only, if given) with ``code``."""
+    """Fail the next ``count`` S3 writes, to ``bucket`` only if given, with ``code``."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise ConfigurationError(
             f"invalid count {count!r}: use a number of writes, 0 or more"

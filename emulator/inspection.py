@@ -222,27 +222,31 @@ def check_delivered(
     """
     problems: list[str] = []
     if objects is not None and len(found) != objects:
-        problems.append(f"expected {objects} objects, found {len(found)}")
+        problems.append(f"expected {_count(objects, 'object')}, found {len(found)}")
     if objects is None and not found:
         problems.append("expected at least one object, found none")
     if records is not None:
         total = sum(obj.records for obj in found)
         if total != records:
-            problems.append(f"expected {records} records, found {total}")
+            problems.append(f"expected {_count(records, 'record')}, found {total}")
     if key_pattern is not None:
         problems.extend(_check_keys(found, key_pattern))
     if contains is not None:
         problems.extend(_check_contains(found, contains))
     if documents is not None:
         delivered = [document for obj in found for document in obj.json()]
-        problems.extend(_compare_multisets("JSON documents", documents, delivered, _canonical))
+        problems.extend(
+            _compare_multisets("JSON documents", documents, delivered, _canonical)
+        )
     if lines is not None:
         delivered_lines = [line for obj in found for line in obj.lines()]
         problems.extend(_compare_multisets("lines", lines, delivered_lines, str))
     return problems
 
 
-def _check_keys(found: Sequence[DeliveredObject], key_pattern: str | re.Pattern[str]) -> list[str]:
+def _check_keys(
+    found: Sequence[DeliveredObject], key_pattern: str | re.Pattern[str]
+) -> list[str]:
     pattern = re.compile(key_pattern) if isinstance(key_pattern, str) else key_pattern
     mismatched = [obj.key for obj in found if not pattern.fullmatch(obj.key)]
     if not mismatched:
@@ -290,6 +294,10 @@ def _compare_multisets(
 # Failure messages -----------------------------------------------------------
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+
+
 def describe_target(
     stream: str | None, bucket: str | None, prefix: str, kind: str | None
 ) -> str:
@@ -317,10 +325,14 @@ def format_report(
     lines.extend(_object_lines(found))
     lines.extend(_failure_lines(deliveries, stream))
     lines.extend(_buffer_lines(streams, stream))
-    known = sorted({state["name"] for state in streams} | {d["stream"] for d in deliveries})
+    known = sorted(
+        {state["name"] for state in streams} | {d["stream"] for d in deliveries}
+    )
     if stream is not None and stream not in known:
         names = ", ".join(repr(name) for name in known) or "none"
-        lines.append(f"no delivery stream named {stream!r} exists or delivered; streams: {names}")
+        lines.append(
+            f"no delivery stream named {stream!r} exists or delivered; streams: {names}"
+        )
     return "\n".join(lines)
 
 
@@ -332,7 +344,7 @@ def _object_lines(found: Sequence[DeliveredObject]) -> list[str]:
             stored += f" {obj.compression} ({len(obj.body):,} bytes uncompressed)"
         when = datetime.fromtimestamp(obj.delivered_at, tz=timezone.utc)
         lines.append(
-            f"  {obj.uri}  {stored}, {obj.records} records, "
+            f"  {obj.uri}  {stored}, {_count(obj.records, 'record')}, "
             f"delivered {when.isoformat().replace('+00:00', 'Z')}"
         )
     if len(found) > LISTED_MAX:
@@ -342,11 +354,14 @@ def _object_lines(found: Sequence[DeliveredObject]) -> list[str]:
     return lines
 
 
-def _failure_lines(deliveries: Sequence[dict[str, Any]], stream: str | None) -> list[str]:
+def _failure_lines(
+    deliveries: Sequence[dict[str, Any]], stream: str | None
+) -> list[str]:
     failed = [
         entry
         for entry in deliveries
-        if entry["outcome"] != "delivered" and (stream is None or entry["stream"] == stream)
+        if entry["outcome"] != "delivered"
+        and (stream is None or entry["stream"] == stream)
     ]
     if not failed:
         return []
@@ -354,7 +369,7 @@ def _failure_lines(deliveries: Sequence[dict[str, Any]], stream: str | None) -> 
     for entry in failed[-LISTED_MAX:]:
         lines.append(
             f"  stream {entry['stream']!r} to s3://{entry['bucket']}: {entry['outcome']} on "
-            f"attempt {entry['attempt']}, {entry['records']} records, "
+            f"attempt {entry['attempt']}, {_count(entry['records'], 'record')}, "
             f"{entry['error_code']}: {entry['error_message']}"
         )
     return lines
@@ -370,13 +385,13 @@ def _buffer_lines(streams: Sequence[dict[str, Any]], stream: str | None) -> list
         if waiting:
             due = min((b["due_in_seconds"] for b in state["buffers"]), default=0.0)
             lines.append(
-                f"still buffered in stream {state['name']!r}: {waiting} records, "
+                f"still buffered in stream {state['name']!r}: {_count(waiting, 'record')}, "
                 f"{state['buffered_bytes']:,} bytes, due in {due:g} s; "
                 f"call advance({due:g}) or flush() to deliver them"
             )
         if retrying:
             lines.append(
-                f"waiting for a retry in stream {state['name']!r}: {retrying} records"
+                f"waiting for a retry in stream {state['name']!r}: {_count(retrying, 'record')}"
             )
     return lines
 
@@ -447,7 +462,11 @@ class InspectionMixin:
 
         Takes the same filters as :meth:`objects`.
         """
-        return [document for obj in self.objects(stream, **filters) for document in obj.json()]
+        return [
+            document
+            for obj in self.objects(stream, **filters)
+            for document in obj.json()
+        ]
 
     def lines(self, stream: str | None = None, **filters: Any) -> list[str]:
         """Return the newline-delimited records of every delivered object, in order.

@@ -451,7 +451,9 @@ def _offset_x(zero_text_for: Callable[[int], str]) -> Callable[[int], _Item | No
         style = _OFFSET_STYLES.get(count)
         if style is None:
             return None
-        return _Item(zones.offset_id(style, zero_text_for(count)), _OFFSET_WIDTHS[style])
+        return _Item(
+            zones.offset_id(style, zero_text_for(count)), _OFFSET_WIDTHS[style]
+        )
 
     return build
 

@@ -33,6 +33,7 @@ ZONE_FULL_NAMES = {
     "Asia/Tokyo": ("Japan Standard Time", "Japan Standard Time"),
 }
 
+
 # Upper bounds used for the evaluated-length check, in characters. A zone ID is
 # at most 32 characters in the tz database (America/Argentina/ComodRivadavia). A
 # localized offset is at most "GMT-10:31:26" (12). A full zone name is assumed

@@ -48,7 +48,7 @@ _KEY_STAMP = re.compile(
 
 
 def attach(runtime: Runtime) -> Observability:
-    """Start writing the logs and metrics of ``runtime``'s streams; calls are idempotent."""
+    """Start writing the logs and metrics of ``runtime``'s streams, once per runtime."""
     with runtime.lock:
         existing = runtime.__dict__.get("observability")
         if existing is not None:
@@ -110,7 +110,7 @@ class Observability:
             return
         try:
             handler(**details)
-        except Exception:  # a failed metric must never fail a put or a delivery
+        except Exception:  # CloudWatch data must not fail the put or delivery it counts
             logger.exception("could not write CloudWatch data for the %s event", event)
 
     # Events -----------------------------------------------------------------
@@ -205,7 +205,7 @@ class Observability:
         when: float,
         messages: list[str],
     ) -> bool:
-        """Write ``messages`` to the stream's error log; return whether they were written."""
+        """Write ``messages`` to the stream's error log and return whether it did."""
         if not options.get("Enabled") or not options.get("LogGroupName"):
             return False
         group_name = options["LogGroupName"]

@@ -207,16 +207,10 @@ class Pipeline:
         :raises PartitionKeyError: a named key is missing or empty, which AWS
             reports with the same code and message as a null key from jq.
         """
-        found = []
-        for names, keys in (
-            (self.query_key_names, record.keys_from_query),
-            (self.lambda_key_names, record.keys_from_lambda),
-        ):
-            values = {name: keys.get(name) for name in names}
-            if any(not value for value in values.values()):
-                raise PartitionKeyError(METADATA_EXTRACTION_ERROR_CODE, NULL_KEY_MESSAGE)
-            found.append(values)
-        return found[0], found[1]
+        return (
+            _named_values(self.query_key_names, record.keys_from_query),
+            _named_values(self.lambda_key_names, record.keys_from_lambda),
+        )
 
     def _undelimited(self, record: ProcessedRecord) -> ProcessedRecord:
         """Return the record as it was before AppendDelimiterToRecord added its newline."""
@@ -294,3 +288,13 @@ class Pipeline:
             len(failed),
             stream.name,
         )
+
+
+def _named_values(names: tuple[str, ...], keys: dict[str, str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name in names:
+        value = keys.get(name)
+        if not value:
+            raise PartitionKeyError(METADATA_EXTRACTION_ERROR_CODE, NULL_KEY_MESSAGE)
+        values[name] = value
+    return values

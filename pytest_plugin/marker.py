@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import difflib
 import inspect
 import json
 import os
@@ -105,9 +104,16 @@ def firehose_stream(
 
 def marker_description() -> str:
     """Return the marker's signature and purpose, for ``pytest --markers``."""
-    signature = str(inspect.signature(firehose_stream)).split(" -> ")[0]
+    signature = inspect.signature(firehose_stream)
+    plain = signature.replace(
+        parameters=[
+            parameter.replace(annotation=inspect.Parameter.empty)
+            for parameter in signature.parameters.values()
+        ],
+        return_annotation=inspect.Signature.empty,
+    )
     return (
-        f"{MARKER}{signature}: create a Firehose delivery stream, its S3 bucket and "
+        f"{MARKER}{plain}: create a Firehose delivery stream, its S3 bucket and "
         "its IAM role before the test, from keyword arguments or a CreateDeliveryStream "
         "JSON file; implies the firehose fixture."
     )
@@ -183,15 +189,17 @@ def parse_marker(mark: Any, search_dirs: list[Path]) -> StreamSpec:
 
 
 def _signature_problem(error: TypeError, given: Mapping[str, Any]) -> str:
-    accepted = [name for name in inspect.signature(firehose_stream).parameters]
+    import difflib
+
+    accepted = list(inspect.signature(firehose_stream).parameters)
     message = str(error)
     for keyword in given:
         if keyword not in accepted:
             close = difflib.get_close_matches(keyword, accepted, n=1)
             if close:
-                message += f"; did you mean {close[0]!r}?"
+                message += f" (did you mean {close[0]!r}?)"
             break
-    return f"{message}; the marker accepts {', '.join(accepted)}"
+    return f"{message}; the marker accepts: {', '.join(accepted)}"
 
 
 _TYPES: dict[str, tuple[type, ...]] = {

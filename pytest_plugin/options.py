@@ -1,17 +1,19 @@
 """Command-line options, ini keys and the report header of the firehose plugin.
 
-Only the standard library and pytest are imported here, because this module
-loads in every pytest run of every environment that installs the plugin.
+This module loads in every pytest run of every environment that installs the
+plugin, so it imports only pytest, the standard library and the emulator's
+clock, which do not import moto.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Callable
 
 import pytest
+
+from emulator.clock import parse_instant
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -35,13 +37,8 @@ ACCOUNT_PATTERN = re.compile(r"\d{12}")
 
 
 def _parse_start_time(text: str) -> str:
-    # The same rules as emulator.clock.parse_instant, which cannot be imported
-    # here without importing moto.
-    candidate = text.strip()
-    if candidate.endswith(("Z", "z")):
-        candidate = candidate[:-1] + "+00:00"
     try:
-        datetime.fromisoformat(candidate)
+        parse_instant(text.strip())
     except ValueError:
         raise ValueError("use ISO 8601, for example 2026-12-04T15:00:00Z") from None
     return text.strip()

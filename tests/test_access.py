@@ -46,7 +46,9 @@ ACCESS_DENIED_TEXT = "Access was denied. Ensure that the trust policy"
 def permissions_for(resource: str, actions=("s3:PutObject",), effect="Allow") -> dict:
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": effect, "Action": list(actions), "Resource": resource}],
+        "Statement": [
+            {"Effect": effect, "Action": list(actions), "Resource": resource}
+        ],
     }
 
 
@@ -59,12 +61,16 @@ def emulator(mode: str, account_id: str | None = None) -> FirehoseEmulator:
     )
 
 
-def create_role(firehose, trust=VASCULAR_TRUST, policy=VASCULAR_PERMISSIONS, name=ROLE_NAME):
+def create_role(
+    firehose, trust=VASCULAR_TRUST, policy=VASCULAR_PERMISSIONS, name=ROLE_NAME
+):
     iam = firehose.client("iam")
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
     if policy is not None:
         iam.put_role_policy(
-            RoleName=name, PolicyName=f"{name}-permissions", PolicyDocument=json.dumps(policy)
+            RoleName=name,
+            PolicyName=f"{name}-permissions",
+            PolicyDocument=json.dumps(policy),
         )
     return iam
 
@@ -177,7 +183,9 @@ def test_strict_explicit_deny_in_second_policy_fails_access_denied():
         iam.put_role_policy(
             RoleName=ROLE_NAME,
             PolicyName="deny-vascular",
-            PolicyDocument=json.dumps(permissions_for("arn:aws:s3:::vascular-*", effect="Deny")),
+            PolicyDocument=json.dumps(
+                permissions_for("arn:aws:s3:::vascular-*", effect="Deny")
+            ),
         )
         client = create_stream(firehose)
 
@@ -193,7 +201,9 @@ def test_strict_permissions_boundary_without_s3_fails_access_denied():
             PolicyName="logs-only",
             PolicyDocument=json.dumps(permissions_for("*", actions=("logs:*",))),
         )["Policy"]["Arn"]
-        iam.put_role_permissions_boundary(RoleName=ROLE_NAME, PermissionsBoundary=boundary)
+        iam.put_role_permissions_boundary(
+            RoleName=ROLE_NAME, PermissionsBoundary=boundary
+        )
         client = create_stream(firehose)
 
         attempt = deliver_one(firehose, client)
@@ -208,7 +218,9 @@ def test_strict_permissions_boundary_without_s3_fails_access_denied():
 )
 def test_strict_trust_external_id_condition_checks_account(external_id, expected):
     trust = json.loads(json.dumps(VASCULAR_TRUST))
-    trust["Statement"][0]["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+    trust["Statement"][0]["Condition"] = {
+        "StringEquals": {"sts:ExternalId": external_id}
+    }
     with emulator("strict") as firehose:
         create_role(firehose, trust=trust)
         client = create_stream(firehose)
@@ -220,7 +232,9 @@ def test_strict_trust_external_id_condition_checks_account(external_id, expected
 
 def test_strict_fixed_policy_delivers_on_retry():
     with emulator("strict") as firehose:
-        iam = create_role(firehose, policy=permissions_for("arn:aws:s3:::another-bucket/*"))
+        iam = create_role(
+            firehose, policy=permissions_for("arn:aws:s3:::another-bucket/*")
+        )
         client = create_stream(firehose)
         first = deliver_one(firehose, client)
         iam.put_role_policy(
@@ -258,7 +272,9 @@ def test_warn_other_bucket_policy_names_bucket_and_delivers():
         create_role(firehose, policy=permissions_for("arn:aws:s3:::another-bucket/*"))
         client = create_stream(firehose)
 
-        with pytest.warns(FidelityWarning, match=f"allows s3:PutObject on the bucket {BUCKET}"):
+        with pytest.warns(
+            FidelityWarning, match=f"allows s3:PutObject on the bucket {BUCKET}"
+        ):
             attempt = deliver_one(firehose, client)
 
         assert attempt.outcome == "delivered"
@@ -296,9 +312,15 @@ def test_unknown_mode_raises_configuration_error():
 def test_document_allows_wildcard_resource_matches_key():
     document = permissions_for("arn:aws:s3:::vascular-inbox-events/*")
 
-    assert document_allows(document, "s3:PutObject", "arn:aws:s3:::vascular-inbox-events/a/b")
-    assert not document_allows(document, "s3:PutObject", "arn:aws:s3:::vascular-inbox-events")
-    assert not document_allows(document, "s3:GetObject", "arn:aws:s3:::vascular-inbox-events/a")
+    assert document_allows(
+        document, "s3:PutObject", "arn:aws:s3:::vascular-inbox-events/a/b"
+    )
+    assert not document_allows(
+        document, "s3:PutObject", "arn:aws:s3:::vascular-inbox-events"
+    )
+    assert not document_allows(
+        document, "s3:GetObject", "arn:aws:s3:::vascular-inbox-events/a"
+    )
 
 
 def test_document_allows_not_resource_excludes_bucket():
@@ -310,7 +332,9 @@ def test_document_allows_not_resource_excludes_bucket():
         }
     }
 
-    assert document_allows(document, "s3:PutObject", "arn:aws:s3:::vascular-inbox-events/k")
+    assert document_allows(
+        document, "s3:PutObject", "arn:aws:s3:::vascular-inbox-events/k"
+    )
     assert not document_allows(document, "s3:PutObject", "arn:aws:s3:::secret-bucket/k")
 
 
@@ -318,7 +342,11 @@ def test_document_allows_deny_wins_over_allow():
     document = {
         "Statement": [
             {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-            {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"},
+            {
+                "Effect": "Deny",
+                "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::b/*",
+            },
         ]
     }
 

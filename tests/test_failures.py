@@ -175,7 +175,11 @@ def test_denied_role_retried_until_policy_allows():
         policy = {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{BUCKET}/*",
+                }
             ],
         }
         iam.put_role_policy(

@@ -26,10 +26,14 @@ def firehose():
         yield emulator
 
 
-def create_stream(firehose, interval: int = 60, name: str = STREAM, bucket: str = BUCKET):
+def create_stream(
+    firehose, interval: int = 60, name: str = STREAM, bucket: str = BUCKET
+):
     location = {}
     if firehose.region != "us-east-1":
-        location = {"CreateBucketConfiguration": {"LocationConstraint": firehose.region}}
+        location = {
+            "CreateBucketConfiguration": {"LocationConstraint": firehose.region}
+        }
     firehose.client("s3").create_bucket(Bucket=bucket, **location)
     client = firehose.client("firehose")
     client.create_delivery_stream(
@@ -45,11 +49,18 @@ def create_stream(firehose, interval: int = 60, name: str = STREAM, bucket: str 
 
 
 def records(count: int, start: int = 0, size: int = 0) -> list[dict]:
-    return [{"Data": f"{i:06d}".encode().ljust(size, b".") + b"\n"} for i in range(start, start + count)]
+    return [
+        {"Data": f"{i:06d}".encode().ljust(size, b".") + b"\n"}
+        for i in range(start, start + count)
+    ]
 
 
 def failed_indexes(response) -> list[int]:
-    return [i for i, entry in enumerate(response["RequestResponses"]) if "ErrorCode" in entry]
+    return [
+        i
+        for i, entry in enumerate(response["RequestResponses"])
+        if "ErrorCode" in entry
+    ]
 
 
 def delivered_lines(firehose, bucket: str = BUCKET) -> list[bytes]:
@@ -73,7 +84,10 @@ def test_fail_records_indexes_fail_chosen_entries(firehose):
     assert response["FailedPutCount"] == 2
     assert failed_indexes(response) == [1, 3]
     entry = response["RequestResponses"][1]
-    assert entry == {"ErrorCode": "ServiceUnavailableException", "ErrorMessage": "Slow down."}
+    assert entry == {
+        "ErrorCode": "ServiceUnavailableException",
+        "ErrorMessage": "Slow down.",
+    }
     assert all("RecordId" in response["RequestResponses"][i] for i in (0, 2, 4))
 
 
@@ -113,17 +127,23 @@ def test_fail_records_internal_failure_code_in_entry(firehose):
 def test_fail_records_fraction_same_seed_same_entries():
     chosen = []
     for _ in range(2):
-        with FirehoseEmulator(clock=ManualClock(START), settings=Settings(iam_mode="off")) as fh:
+        with FirehoseEmulator(
+            clock=ManualClock(START), settings=Settings(iam_mode="off")
+        ) as fh:
             client = create_stream(fh)
             faults.fail_records(fh.runtime, STREAM, fraction=0.5, seed=42)
-            response = client.put_record_batch(DeliveryStreamName=STREAM, Records=records(40))
+            response = client.put_record_batch(
+                DeliveryStreamName=STREAM, Records=records(40)
+            )
             chosen.append(failed_indexes(response))
 
     assert chosen[0] == chosen[1]
     assert 5 < len(chosen[0]) < 35
 
 
-@pytest.mark.parametrize(("fraction", "expected"), [(0.0, 0), (1.0, 20)], ids=["none", "all"])
+@pytest.mark.parametrize(
+    ("fraction", "expected"), [(0.0, 0), (1.0, 20)], ids=["none", "all"]
+)
 def test_fail_records_fraction_bounds(firehose, fraction, expected):
     client = create_stream(firehose)
     faults.fail_records(firehose.runtime, STREAM, fraction=fraction)
@@ -145,7 +165,9 @@ def test_fail_records_other_stream_unaffected(firehose):
 
 def test_emitter_retry_loop_delivers_every_record_once(firehose):
     client = create_stream(firehose)
-    failure = faults.fail_records(firehose.runtime, STREAM, fraction=0.3, seed=5, calls=None)
+    failure = faults.fail_records(
+        firehose.runtime, STREAM, fraction=0.3, seed=5, calls=None
+    )
     sent = records(1000)
     pending = list(sent)
     calls = 0
@@ -185,7 +207,9 @@ def test_fail_next_writes_fails_then_delivers(firehose):
 def test_fail_next_writes_bucket_filter_spares_other_bucket(firehose):
     client = create_stream(firehose)
     other = create_stream(firehose, name="other-stream", bucket="other-bucket")
-    faults.fail_next_writes(firehose.runtime, 1, code="S3.AccessDenied", bucket="other-bucket")
+    faults.fail_next_writes(
+        firehose.runtime, 1, code="S3.AccessDenied", bucket="other-bucket"
+    )
     client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"a\n"})
     other.put_record(DeliveryStreamName="other-stream", Record={"Data": b"b\n"})
 
@@ -256,14 +280,18 @@ def test_throttle_bytes_per_second_fails_entries_past_limit(firehose):
     client = create_stream(firehose)
     faults.throttle(firehose.runtime, STREAM, bytes_per_second=1000)
 
-    response = client.put_record_batch(DeliveryStreamName=STREAM, Records=records(5, size=299))
+    response = client.put_record_batch(
+        DeliveryStreamName=STREAM, Records=records(5, size=299)
+    )
 
     assert failed_indexes(response) == [3, 4]
 
 
 def test_throttle_default_quota_small_region_limits_bytes():
     with FirehoseEmulator(
-        clock=ManualClock(START), region="eu-central-1", settings=Settings(iam_mode="off")
+        clock=ManualClock(START),
+        region="eu-central-1",
+        settings=Settings(iam_mode="off"),
     ) as firehose:
         client = create_stream(firehose)
         faults.throttle(firehose.runtime, STREAM)
@@ -279,7 +307,9 @@ def test_throttle_default_quota_small_region_limits_bytes():
 def test_throttle_off_by_default_accepts_large_batch(firehose):
     client = create_stream(firehose)
 
-    response = client.put_record_batch(DeliveryStreamName=STREAM, Records=records(500, size=8000))
+    response = client.put_record_batch(
+        DeliveryStreamName=STREAM, Records=records(500, size=8000)
+    )
 
     assert response["FailedPutCount"] == 0
 

@@ -34,7 +34,9 @@ def firehose():
         yield emulator
 
 
-def create_stream(firehose, *, create_bucket=True, logging_options=None, log_group=True):
+def create_stream(
+    firehose, *, create_bucket=True, logging_options=None, log_group=True
+):
     if create_bucket:
         firehose.client("s3").create_bucket(Bucket=BUCKET)
     if log_group:
@@ -100,9 +102,15 @@ def test_put_metrics_limits_are_region_quotas(firehose):
     client = create_stream(firehose)
     client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"a"})
 
-    assert statistics(firehose, "RecordsPerSecondLimit", "Maximum") == {"15:00": 500000.0}
-    assert statistics(firehose, "PutRequestsPerSecondLimit", "Maximum") == {"15:00": 2000.0}
-    assert statistics(firehose, "BytesPerSecondLimit", "Maximum") == {"15:00": 5242880.0}
+    assert statistics(firehose, "RecordsPerSecondLimit", "Maximum") == {
+        "15:00": 500000.0
+    }
+    assert statistics(firehose, "PutRequestsPerSecondLimit", "Maximum") == {
+        "15:00": 2000.0
+    }
+    assert statistics(firehose, "BytesPerSecondLimit", "Maximum") == {
+        "15:00": 5242880.0
+    }
 
 
 def test_delivery_metrics_at_emulator_time(firehose):
@@ -118,7 +126,9 @@ def test_delivery_metrics_at_emulator_time(firehose):
     assert statistics(firehose, "DeliveryToS3.Records") == {"15:01": 3.0}
     assert statistics(firehose, "DeliveryToS3.Bytes") == {"15:01": 9.0}
     assert statistics(firehose, "DeliveryToS3.Success", "Average") == {"15:01": 1.0}
-    assert statistics(firehose, "DeliveryToS3.DataFreshness", "Maximum") == {"15:01": 60.0}
+    assert statistics(firehose, "DeliveryToS3.DataFreshness", "Maximum") == {
+        "15:01": 60.0
+    }
 
 
 def test_failed_delivery_metrics_success_zero_freshness_grows(firehose):
@@ -129,7 +139,9 @@ def test_failed_delivery_metrics_success_zero_freshness_grows(firehose):
 
     assert statistics(firehose, "DeliveryToS3.Success", "Average") == {"15:01": 0.0}
     assert statistics(firehose, "DeliveryToS3.Records") == {}
-    assert statistics(firehose, "DeliveryToS3.DataFreshness", "Maximum") == {"15:01": 75.0}
+    assert statistics(firehose, "DeliveryToS3.DataFreshness", "Maximum") == {
+        "15:01": 75.0
+    }
 
 
 def test_throttled_records_count_failed_entries_and_rejected_calls(firehose):
@@ -208,7 +220,9 @@ def test_successful_delivery_writes_no_log_event(firehose):
 
 
 def test_logging_disabled_writes_no_log_event(firehose):
-    client = create_stream(firehose, create_bucket=False, logging_options={"Enabled": False})
+    client = create_stream(
+        firehose, create_bucket=False, logging_options={"Enabled": False}
+    )
     client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"a"})
 
     firehose.advance(60)
@@ -225,7 +239,9 @@ def test_missing_log_group_warns_once_and_delivery_goes_on(firehose, caplog):
     with caplog.at_level(logging.WARNING, logger="emulator.observability"):
         attempts = firehose.advance(60 + 15)
 
-    warnings = [r.getMessage() for r in caplog.records if r.name == "emulator.observability"]
+    warnings = [
+        r.getMessage() for r in caplog.records if r.name == "emulator.observability"
+    ]
     assert len(attempts) == 3
     assert warnings == [
         f"delivery stream {STREAM}: not writing its error log, because the log group "
@@ -244,7 +260,10 @@ def test_missing_log_stream_named_in_warning(firehose, caplog):
     with caplog.at_level(logging.WARNING, logger="emulator.observability"):
         firehose.advance(60)
 
-    assert f"the log stream 'S3Delivery' in log group {GROUP} does not exist" in caplog.text
+    assert (
+        f"the log stream 'S3Delivery' in log group {GROUP} does not exist"
+        in caplog.text
+    )
 
 
 def test_processing_failure_written_with_processor(firehose):
@@ -292,7 +311,11 @@ def test_strict_mode_log_write_needs_put_log_events(allow_logs, expected):
     statements = [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]
     if allow_logs:
         statements.append(
-            {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "arn:aws:logs:*"}
+            {
+                "Effect": "Allow",
+                "Action": "logs:PutLogEvents",
+                "Resource": "arn:aws:logs:*",
+            }
         )
     with FirehoseEmulator(
         clock=ManualClock(START), settings=Settings(iam_mode="strict")
@@ -303,7 +326,9 @@ def test_strict_mode_log_write_needs_put_log_events(allow_logs, expected):
         iam.put_role_policy(
             RoleName=ROLE_NAME,
             PolicyName="p",
-            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": statements}
+            ),
         )
         client = create_stream(firehose, create_bucket=False, logging_options=LOGGING)
         client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"a"})
@@ -317,7 +342,11 @@ def test_log_event_document_compact_json(firehose):
     state = firehose.runtime.all_streams()[0]
 
     text = observability.log_event_document(
-        state, "arn:aws:s3:::b", "InternalError", "An internal error occurred.", LAMBDA_ARN
+        state,
+        "arn:aws:s3:::b",
+        "InternalError",
+        "An internal error occurred.",
+        LAMBDA_ARN,
     )
 
     assert text == (

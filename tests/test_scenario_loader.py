@@ -55,8 +55,9 @@ def _error(tmp_path: Path, text: str) -> tuple[Path, ScenarioFormatError]:
             "Fix: use a stream created in setup.streams (s)",
         ),
         (
-            "  - put: {stream: s, records: [a], generate: {generator: vascular-events, count: 1}}\n",
-            10,
+            "  - put:\n      stream: s\n      records: [a]\n"
+            "      generate: {generator: vascular-events, count: 1}\n",
+            11,
             "steps[0].put: expected exactly one source of records, got ['records', 'generate']. "
             "Fix: give one of records (a list), file (an NDJSON file) or generate (a generator)",
         ),
@@ -67,7 +68,8 @@ def _error(tmp_path: Path, text: str) -> tuple[Path, ScenarioFormatError]:
             "Fix: use one of: vascular-events",
         ),
         (
-            "  - put:\n      stream: s\n      generate: {generator: vascular-events, count: 5, mix: {Clicked: 3}}\n",
+            "  - put:\n      stream: s\n"
+            "      generate: {generator: vascular-events, count: 5, mix: {Clicked: 3}}\n",
             12,
             "steps[0].put.generate.mix.Clicked: unknown event type 'Clicked'. "
             "Fix: use Delivered, Opened, Read, Deleted",
@@ -75,7 +77,8 @@ def _error(tmp_path: Path, text: str) -> tuple[Path, ScenarioFormatError]:
         (
             "  - put: {stream: s, file: missing.ndjson}\n",
             10,
-            "steps[0].put.file: file not found: 'missing.ndjson' (looked for {dir}/missing.ndjson). "
+            "steps[0].put.file: file not found: 'missing.ndjson' "
+            "(looked for {dir}/missing.ndjson). "
             "Fix: give a path relative to the folder of the scenario file",
         ),
         (
@@ -95,7 +98,8 @@ def _error(tmp_path: Path, text: str) -> tuple[Path, ScenarioFormatError]:
             "  - expect:\n      objects:\n        - key: x\n          reason: timeout\n",
             13,
             'steps[0].expect.objects[0].reason: invalid value "timeout". '
-            "Fix: write one of size, interval or flush",
+            "Fix: write one of size, interval, flush or error "
+            "(written straight to the error output)",
         ),
         (
             "  - expect:\n      objects:\n        - key: x\n          recrods: 5\n",
@@ -108,7 +112,8 @@ def _error(tmp_path: Path, text: str) -> tuple[Path, ScenarioFormatError]:
             "  - advance: 1\n  - wait: 5\n",
             11,
             "steps[1]: unknown step 'wait'. "
-            "Fix: use one of: put, advance, flush, update_destination, delete_stream, expect",
+            "Fix: use one of: put, advance, flush, update_destination, delete_stream, "
+            "fault, expect",
         ),
         (
             "  - advance: 1\n    flush: s\n",
@@ -174,7 +179,8 @@ def test_load_malformed_step_names_line_and_fix(tmp_path, steps, line, message):
         (
             "version: 1\nsteps:\n  - advance: 1\n  - advance: [1\n",
             5,
-            "invalid YAML: while parsing a flow sequence expected ',' or ']', but got '<stream end>'. "
+            "invalid YAML: while parsing a flow sequence expected ',' or ']', "
+            "but got '<stream end>'. "
             "Fix: correct the YAML syntax at that line (indentation, quotes, a missing colon)",
         ),
         (
@@ -192,7 +198,7 @@ def test_load_malformed_step_names_line_and_fix(tmp_path, steps, line, message):
             "version: 1\nsteps: []\n",
             2,
             "steps: the list is empty. Fix: give a list of steps, each a mapping with one key: "
-            "put, advance, flush, update_destination, delete_stream or expect",
+            "put, advance, flush, update_destination, delete_stream, fault or expect",
         ),
     ],
     ids=[
@@ -215,7 +221,9 @@ def test_load_malformed_file_names_line_and_fix(tmp_path, text, line, message):
 
 
 def test_load_invalid_stream_json_names_json_line(tmp_path):
-    (tmp_path / "stream.json").write_text('{\n  "DeliveryStreamName": "s",\n  oops\n}\n')
+    (tmp_path / "stream.json").write_text(
+        '{\n  "DeliveryStreamName": "s",\n  oops\n}\n'
+    )
     text = "version: 1\nsetup:\n  streams:\n    - file: stream.json\nsteps:\n  - advance: 1\n"
 
     path, error = _error(tmp_path, text)
@@ -250,7 +258,9 @@ def test_load_vascular_reads_document_files_unchanged():
     assert scenario.streams[0].request == json.loads(
         (folder / "message-interaction-events.json").read_text()
     )
-    assert scenario.roles[0].trust_policy == json.loads((folder / "trust-policy.json").read_text())
+    assert scenario.roles[0].trust_policy == json.loads(
+        (folder / "trust-policy.json").read_text()
+    )
     assert scenario.roles[0].policies == [
         (
             "firehose-to-s3-writer-permissions",

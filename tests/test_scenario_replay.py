@@ -9,15 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from emulator.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 VASCULAR = ROOT / "scenarios" / "vascular-inbox-events.yaml"
-SIZE_KEY_PREFIX = "vascular2026/12/04/15/message-interaction-events-1-2026-12-04-15-00-00-"
-INTERVAL_KEY_PREFIX = "vascular2026/12/04/15/message-interaction-events-1-2026-12-04-15-00-18-"
+SIZE_KEY_PREFIX = (
+    "vascular2026/12/04/15/message-interaction-events-1-2026-12-04-15-00-00-"
+)
+INTERVAL_KEY_PREFIX = (
+    "vascular2026/12/04/15/message-interaction-events-1-2026-12-04-15-00-18-"
+)
 
 
 def _replay(*arguments: str):
@@ -89,12 +92,17 @@ def test_replay_changed_expectation_exits_one_with_difference(tmp_path):
 
 def test_replay_expected_object_missing_lists_found_objects(tmp_path):
     scenario = _copy_vascular(tmp_path)
-    scenario.write_text(scenario.read_text().replace("'^myorg-log/'", "'^vascular2026/'"))
+    scenario.write_text(
+        scenario.read_text().replace("'^myorg-log/'", "'^vascular2026/'")
+    )
 
     result = _replay(str(scenario))
 
     assert result.exit_code == 1
-    assert "no object in s3://vascular-inbox-events with key ~ ^vascular2026/" in result.output
+    assert (
+        "no object in s3://vascular-inbox-events with key ~ ^vascular2026/"
+        in result.output
+    )
     assert "count  0         2" in result.output
     assert f"      {SIZE_KEY_PREFIX}" in result.output
 
@@ -121,7 +129,7 @@ def test_replay_unknown_step_exits_two_with_known_steps(tmp_path):
     assert result.exit_code == 2
     assert result.stderr == (
         f"error: {path}:11: steps[1]: unknown step 'sleep'. "
-        "Fix: use one of: put, advance, flush, update_destination, delete_stream, expect\n"
+        "Fix: use one of: put, advance, flush, update_destination, delete_stream, fault, expect\n"
     )
 
 
@@ -132,7 +140,9 @@ def test_replay_malformed_and_valid_files_exits_two_and_runs_valid(tmp_path):
 
     assert result.exit_code == 2
     assert "vascular-inbox-events  passed" in result.output
-    assert re.search(rf"^  -\s+malformed\s.*{re.escape(str(broken))}$", result.output, re.M)
+    assert re.search(
+        rf"^  -\s+malformed\s.*{re.escape(str(broken))}$", result.output, re.M
+    )
 
 
 def test_replay_missing_path_is_usage_error(tmp_path):
@@ -151,7 +161,13 @@ def test_replay_module_subprocess_exits_zero():
     )
 
     completed = subprocess.run(
-        [sys.executable, "-m", "emulator", "replay", "scenarios/vascular-inbox-events.yaml"],
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "replay",
+            "scenarios/vascular-inbox-events.yaml",
+        ],
         cwd=ROOT,
         env=environment,
         capture_output=True,

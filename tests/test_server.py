@@ -123,6 +123,14 @@ def objects(s3, bucket: str = BUCKET) -> dict[str, bytes]:
     }
 
 
+def test_serve_start_log_shows_endpoint_and_client_setup(manual_server):
+    log = manual_server.log_text()
+
+    assert f"firehose-emulator listening on {manual_server.endpoint}" in log
+    assert f"export AWS_ENDPOINT_URL={manual_server.endpoint} " in log
+    assert "created delivery stream 'message-interaction-events'" in log
+
+
 # boto3 ------------------------------------------------------------------------
 
 

@@ -24,16 +24,6 @@ KEY_PATTERN = re.compile(
     r"vascular2026/12/04/15/message-interaction-events-1-2026-12-04-15-00-00-"
     r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 )
-TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "firehose.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 def require_tool(available: bool, reason: str) -> None:
@@ -75,21 +65,10 @@ def aws(env: dict[str, str], *arguments: str, cwd: Path | None = None) -> str:
 
 def test_aws_cli_vascular_json_delivers_objects(server, client_env, tmp_path):
     require_tool(shutil.which("aws") is not None, "the AWS CLI (aws) is not installed")
-    (tmp_path / "trust.json").write_text(json.dumps(TRUST_POLICY))
     records = [{"Data": '{"event":"Read"}\n'}, {"Data": '{"event":"Opened"}\n'}]
     (tmp_path / "records.json").write_text(json.dumps(records))
 
     aws(client_env, "s3api", "create-bucket", "--bucket", BUCKET)
-    aws(
-        client_env,
-        "iam",
-        "create-role",
-        "--role-name",
-        "firehose-to-s3-writer",
-        "--assume-role-policy-document",
-        "file://trust.json",
-        cwd=tmp_path,
-    )
     created = json.loads(
         aws(
             client_env,
@@ -123,13 +102,14 @@ def test_aws_cli_vascular_json_delivers_objects(server, client_env, tmp_path):
         )
     )
     flushed = subprocess.run(
-        [sys.executable, "-m", "emulator", "flush", "--endpoint", server.endpoint],
+        [sys.executable, "-m", "emulator", "flush", "--output", "json"],
+        env={**client_env, "FIREHOSE_EMULATOR_ENDPOINT": server.endpoint},
         capture_output=True,
         text=True,
         timeout=60,
     )
-    listing = aws(client_env, "s3", "ls", f"s3://{BUCKET}", "--recursive").split()
-    key = listing[-1]
+    [delivery] = json.loads(flushed.stdout)["deliveries"]
+    key = delivery["key"]
     copied = subprocess.run(
         ["aws", "s3", "cp", f"s3://{BUCKET}/{key}", "-"],
         env=client_env,
@@ -144,9 +124,10 @@ def test_aws_cli_vascular_json_delivers_objects(server, client_env, tmp_path):
     assert len(put["RecordId"]) == 56
     assert batch["FailedPutCount"] == 0
     assert flushed.returncode == 0, flushed.stderr
-    assert "delivered" in flushed.stdout
+    assert delivery["records"] == 3
     assert KEY_PATTERN.fullmatch(key)
     expected = b'{"event":"Delivered"}{"event":"Read"}\n{"event":"Opened"}\n'
+    assert copied.returncode == 0, copied.stderr
     assert copied.stdout == expected
     assert (tmp_path / "out").read_bytes() == expected
 

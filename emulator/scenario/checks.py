@@ -6,7 +6,11 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from emulator.clock import parse_instant
-from emulator.scenario.generators import GENERATORS, GeneratorOptionError, make_generator
+from emulator.scenario.generators import (
+    GENERATORS,
+    GeneratorOptionError,
+    make_generator,
+)
 from emulator.scenario.yamlfile import Path
 
 if TYPE_CHECKING:
@@ -18,7 +22,9 @@ __all__ = ["check_step", "default_bucket"]
 COUNT_FIELDS = ("count", "records", "size", "bytes", "object_count", "record_count")
 
 
-def check_step(kind: str, body: Any, path: Path, scenario: Scenario, context: _Context) -> None:
+def check_step(
+    kind: str, body: Any, path: Path, scenario: Scenario, context: _Context
+) -> None:
     """Raise ``ScenarioFormatError`` when a step refers to something that does not exist."""
     path = path + (kind,)
     if kind == "put":
@@ -33,13 +39,20 @@ def check_step(kind: str, body: Any, path: Path, scenario: Scenario, context: _C
             _check_stream(stream, field, scenario, context)
     elif kind == "update_destination":
         _check_stream(body["stream"], path + ("stream",), scenario, context)
-        updates = [k for k in ("S3DestinationUpdate", "ExtendedS3DestinationUpdate") if k in body]
+        updates = [
+            k
+            for k in ("S3DestinationUpdate", "ExtendedS3DestinationUpdate")
+            if k in body
+        ]
         if len(updates) != 1:
             raise context.error(
                 path,
-                f"expected one of S3DestinationUpdate and ExtendedS3DestinationUpdate, got {updates}",
+                "expected one of S3DestinationUpdate and ExtendedS3DestinationUpdate, "
+                f"got {updates}",
                 "give exactly one of them, as UpdateDestination takes it",
             )
+    elif kind == "fault":
+        _check_fault(body, path, scenario, context)
     elif kind == "expect":
         _check_expect(body, path, scenario, context)
 
@@ -65,7 +78,9 @@ def _check_time(value: str, path: Path, context: _Context) -> None:
         ) from None
 
 
-def _check_put(body: dict[str, Any], path: Path, scenario: Scenario, context: _Context) -> None:
+def _check_put(
+    body: dict[str, Any], path: Path, scenario: Scenario, context: _Context
+) -> None:
     _check_stream(body["stream"], path + ("stream",), scenario, context)
     sources = [key for key in ("records", "file", "generate") if key in body]
     if len(sources) != 1:
@@ -92,7 +107,26 @@ def _check_generator(spec: dict[str, Any], path: Path, context: _Context) -> Non
     try:
         make_generator(name, spec.get("seed", 0), options)
     except GeneratorOptionError as error:
-        raise context.error(path + tuple(error.field.split(".")), error.problem, error.fix) from None
+        raise context.error(
+            path + tuple(error.field.split(".")), error.problem, error.fix
+        ) from None
+
+
+def _check_fault(
+    body: dict[str, Any], path: Path, scenario: Scenario, context: _Context
+) -> None:
+    kind, spec = next(iter(body.items()))
+    path = path + (kind,)
+    stream = spec.get("stream") if isinstance(spec, dict) else None
+    if stream is not None:
+        _check_stream(stream, path + ("stream",), scenario, context)
+    if kind == "fail_records" and ("indexes" in spec) == ("fraction" in spec):
+        raise context.error(
+            path,
+            "expected exactly one of indexes and fraction",
+            "give indexes: [0, 2] to fail those entries of each call, "
+            "or fraction: 0.1 to fail each entry with that chance",
+        )
 
 
 def default_bucket(scenario: Scenario) -> str | None:
@@ -100,9 +134,13 @@ def default_bucket(scenario: Scenario) -> str | None:
     return scenario.buckets[0] if len(scenario.buckets) == 1 else None
 
 
-def _check_expect(body: dict[str, Any], path: Path, scenario: Scenario, context: _Context) -> None:
+def _check_expect(
+    body: dict[str, Any], path: Path, scenario: Scenario, context: _Context
+) -> None:
     _check_counts(body, path, context)
-    needs_bucket = any(k in body for k in ("objects", "object_count", "record_count", "no_objects"))
+    needs_bucket = any(
+        k in body for k in ("objects", "object_count", "record_count", "no_objects")
+    )
     if needs_bucket and "bucket" not in body and default_bucket(scenario) is None:
         raise context.error(
             path,
@@ -111,20 +149,47 @@ def _check_expect(body: dict[str, Any], path: Path, scenario: Scenario, context:
         )
     for position, pattern in enumerate(body.get("no_objects", [])):
         _check_regex(pattern, path + ("no_objects", position), context)
-    for kind in ("objects", "deliveries", "failed_puts", "error_records", "buffered"):
+    kinds = (
+        "objects",
+        "deliveries",
+        "failed_puts",
+        "error_records",
+        "buffered",
+        "log_events",
+    )
+    for kind in kinds:
         for position, entry in enumerate(body.get(kind, [])):
             entry_path = path + (kind, position)
             _check_counts(entry, entry_path, context)
             if "key" in entry:
                 _check_regex(entry["key"], entry_path + ("key",), context)
-            if "stream" in entry:
-                _check_stream(entry["stream"], entry_path + ("stream",), scenario, context)
+            if kind == "log_events":
+                group_path = entry_path + ("group",)
+                _check_log_group(entry["group"], group_path, scenario, context)
+            elif "stream" in entry:
+                stream_path = entry_path + ("stream",)
+                _check_stream(entry["stream"], stream_path, scenario, context)
+
+
+def _check_log_group(
+    name: str, path: Path, scenario: Scenario, context: _Context
+) -> None:
+    known = [group for group, _ in scenario.log_groups]
+    if name not in known:
+        raise context.error(
+            path,
+            f"unknown log group {name!r}",
+            "use a log group created in setup.log_groups "
+            f"({', '.join(known) or 'none yet'})",
+        )
 
 
 def _check_counts(body: dict[str, Any], path: Path, context: _Context) -> None:
     for name in COUNT_FIELDS:
         value = body.get(name)
-        if isinstance(value, dict) and value.get("min", 0) > value.get("max", float("inf")):
+        if isinstance(value, dict) and value.get("min", 0) > value.get(
+            "max", float("inf")
+        ):
             raise context.error(
                 path + (name,),
                 f"invalid range {value}: min is above max",

@@ -37,19 +37,34 @@ def _short(value: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _check_one(name: str, expected: Any, records: list[Any], position: int) -> list[ContentProblem]:
+def _check_one(
+    name: str, expected: Any, records: list[Any], position: int
+) -> list[ContentProblem]:
     if not records:
-        return [ContentProblem(f"{name} record matching {_short(expected)}", "no records")]
+        return [
+            ContentProblem(f"{name} record matching {_short(expected)}", "no records")
+        ]
     record = records[position]
-    difference = subset_difference(expected, record) if record is not NOT_JSON else "not JSON"
+    difference = (
+        subset_difference(expected, record) if record is not NOT_JSON else "not JSON"
+    )
     if difference:
-        return [ContentProblem(f"{name} record matching {_short(expected)}", f"{_short(record)} ({difference})")]
+        return [
+            ContentProblem(
+                f"{name} record matching {_short(expected)}",
+                f"{_short(record)} ({difference})",
+            )
+        ]
     return []
 
 
 def _check_every(expected: Any, records: list[Any]) -> list[ContentProblem]:
     for position, record in enumerate(records):
-        difference = subset_difference(expected, record) if record is not NOT_JSON else "not JSON"
+        difference = (
+            subset_difference(expected, record)
+            if record is not NOT_JSON
+            else "not JSON"
+        )
         if difference:
             return [
                 ContentProblem(
@@ -63,9 +78,15 @@ def _check_every(expected: Any, records: list[Any]) -> list[ContentProblem]:
 def _check_includes(subsets: list[Any], records: list[Any]) -> list[ContentProblem]:
     problems = []
     for subset in subsets:
-        if not any(record is not NOT_JSON and subset_difference(subset, record) is None for record in records):
+        if not any(
+            record is not NOT_JSON and subset_difference(subset, record) is None
+            for record in records
+        ):
             problems.append(
-                ContentProblem(f"a record matching {_short(subset)}", f"none among {len(records)} records")
+                ContentProblem(
+                    f"a record matching {_short(subset)}",
+                    f"none among {len(records)} records",
+                )
             )
     return problems
 
@@ -89,7 +110,9 @@ def check(spec: dict[str, Any], lines: list[bytes]) -> list[ContentProblem]:
     if "lines" in spec:
         found = [line.decode("utf-8", "replace") for line in lines]
         if found != spec["lines"]:
-            problems.append(ContentProblem(json.dumps(spec["lines"])[:200], json.dumps(found)[:200]))
+            problems.append(
+                ContentProblem(json.dumps(spec["lines"])[:200], json.dumps(found)[:200])
+            )
     records = parse_records(lines) if set(spec) - {"lines"} else []
     if "first" in spec:
         problems += _check_one("first", spec["first"], records, 0)

@@ -47,5 +47,9 @@ def describe_step(step: Step) -> str:
         return f"update the destination of {body['stream']}"
     if step.kind == "delete_stream":
         return f"delete {_stream_of(body)}"
+    if step.kind == "fault":
+        kind, spec = next(iter(body.items()))
+        target = _stream_of(spec) if isinstance(spec, dict) else None
+        return f"fault {kind}" + (f" on {target}" if target else "")
     checks = [key for key in body if key != "bucket"]
     return f"expect {', '.join(checks)}"

@@ -1,11 +1,12 @@
 """Evaluate ``expect`` steps against what the emulator wrote and logged.
 
-Each check yields a ``CheckResult``; a failed one carries what was expected
+Each check yields a ``CheckResult``. A failed one carries what was expected
 beside what was found, and a listing of the candidates it looked at.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,14 @@ from emulator.scenario.matching import count_matches, describe_count
 from emulator.scenario.s3view import ObjectInfo
 from emulator.scenario.yamlfile import Path
 
-__all__ = ["CheckResult", "FailedPut", "Mismatch", "Observation", "evaluate"]
+__all__ = [
+    "CheckResult",
+    "FailedPut",
+    "LogEvent",
+    "Mismatch",
+    "Observation",
+    "evaluate",
+]
 
 
 @dataclass
@@ -54,17 +62,29 @@ class FailedPut:
 
 
 @dataclass
+class LogEvent:
+    """An event in a CloudWatch Logs log stream."""
+
+    group: str
+    stream: str
+    message: str
+
+
+@dataclass
 class Observation:
-    """What an ``expect`` step looks at: objects, the delivery log, failed puts, buffers."""
+    """State checked by an ``expect`` step: objects, delivery log, failed puts, buffers."""
 
     objects: list[ObjectInfo]
     deliveries: list[Any]
     failed_puts: list[FailedPut]
     buffers: dict[str, dict[str, Any]]
     default_bucket: str | None
+    log_events: list[LogEvent] = field(default_factory=list)
 
 
-def evaluate(body: dict[str, Any], path: Path, lines: Any, seen: Observation) -> list[CheckResult]:
+def evaluate(
+    body: dict[str, Any], path: Path, lines: Any, seen: Observation
+) -> list[CheckResult]:
     """Run every check of one ``expect`` step; ``lines`` maps a path to its line."""
     bucket = body.get("bucket", seen.default_bucket)
     results: list[CheckResult] = []
@@ -73,15 +93,20 @@ def evaluate(body: dict[str, Any], path: Path, lines: Any, seen: Observation) ->
         results.append(_objects(entry, bucket, entry_path, lines(entry_path), seen))
     for name in ("object_count", "record_count"):
         if name in body:
-            results.append(_bucket_total(name, body[name], bucket, path + (name,), lines, seen))
+            results.append(
+                _bucket_total(name, body[name], bucket, path + (name,), lines, seen)
+            )
     for position, pattern in enumerate(body.get("no_objects", [])):
         entry_path = path + ("no_objects", position)
-        results.append(_no_objects(pattern, bucket, entry_path, lines(entry_path), seen))
+        results.append(
+            _no_objects(pattern, bucket, entry_path, lines(entry_path), seen)
+        )
     checkers = {
         "deliveries": _deliveries,
         "failed_puts": _failed_puts,
         "error_records": _error_records,
         "buffered": _buffered,
+        "log_events": _log_events,
     }
     for name, checker in checkers.items():
         for position, entry in enumerate(body.get(name, [])):
@@ -90,18 +115,24 @@ def evaluate(body: dict[str, Any], path: Path, lines: Any, seen: Observation) ->
     return results
 
 
-def _listing(objects: list[ObjectInfo], marked: list[ObjectInfo] | None = None) -> list[str]:
+def _listing(
+    objects: list[ObjectInfo], marked: list[ObjectInfo] | None = None
+) -> list[str]:
     if not objects:
         return ["(no objects)"]
     rows = []
     for obj in objects:
         mark = "* " if marked is not None and obj in marked else "  "
         reason = obj.reason or "-"
-        rows.append(f"{mark}{obj.key}  {obj.size} bytes  {obj.records} records  {reason}")
+        rows.append(
+            f"{mark}{obj.key}  {obj.size} bytes  {obj.records} records  {reason}"
+        )
     return rows
 
 
-def _check_count(result: CheckResult, name: str, expected: Any, found: int, path: Path) -> None:
+def _check_count(
+    result: CheckResult, name: str, expected: Any, found: int, path: Path
+) -> None:
     result.observed[path + (name,)] = found
     if expected is not None and not count_matches(expected, found):
         result.mismatches.append(Mismatch(name, describe_count(expected), str(found)))
@@ -111,38 +142,63 @@ def _in_bucket(seen: Observation, bucket: str | None) -> list[ObjectInfo]:
     return [obj for obj in seen.objects if bucket is None or obj.bucket == bucket]
 
 
-def _objects(entry: dict[str, Any], bucket: str | None, path: Path, line: Any, seen: Observation) -> CheckResult:
+def _objects(
+    entry: dict[str, Any], bucket: str | None, path: Path, line: Any, seen: Observation
+) -> CheckResult:
     bucket = entry.get("bucket", bucket)
     candidates = _in_bucket(seen, bucket)
     if "stream" in entry:
         candidates = [obj for obj in candidates if obj.stream == entry["stream"]]
     pattern = re.compile(entry["key"])
     matched = [obj for obj in candidates if pattern.search(obj.key)]
-    result = CheckResult(f"objects in s3://{bucket} with key ~ {entry['key']}", path, line)
+
+    result = CheckResult(
+        f"objects in s3://{bucket} with key ~ {entry['key']}", path, line
+    )
     _check_count(result, "count", entry.get("count", 1), len(matched), path)
     if "records" in entry:
-        _check_count(result, "records", entry["records"], sum(o.records for o in matched), path)
+        total = sum(obj.records for obj in matched)
+        _check_count(result, "records", entry["records"], total, path)
     if "size" in entry:
-        _check_count(result, "size", entry["size"], sum(o.size for o in matched), path)
-    for name in ("reason", "content_encoding"):
-        if name in entry:
-            found = sorted({str(getattr(o, name)) for o in matched}) or ["(no object)"]
-            result.observed[path + (name,)] = found[0] if len(found) == 1 else None
-            if found != [str(entry[name])]:
-                result.mismatches.append(Mismatch(name, str(entry[name]), ", ".join(found)))
+        total = sum(obj.size for obj in matched)
+        _check_count(result, "size", entry["size"], total, path)
+    _check_attributes(result, entry, matched, path)
     if "content" in entry:
-        records = [line for obj in matched for line in obj.lines()]
+        records = [record for obj in matched for record in obj.lines()]
         for problem in content.check(entry["content"], records):
-            result.mismatches.append(Mismatch("content", problem.expected, problem.found))
+            result.mismatches.append(
+                Mismatch("content", problem.expected, problem.found)
+            )
+
     if result.mismatches:
         result.found = _listing(candidates, matched)
     return result
 
 
-def _bucket_total(name: str, expected: Any, bucket: str | None, path: Path, lines: Any, seen: Observation) -> CheckResult:
+def _check_attributes(
+    result: CheckResult, entry: dict[str, Any], matched: list[ObjectInfo], path: Path
+) -> None:
+    # Every matching object must have the expected reason and encoding.
+    for name in ("reason", "content_encoding"):
+        if name not in entry:
+            continue
+        found = sorted({str(getattr(obj, name)) for obj in matched}) or ["(no object)"]
+        result.observed[path + (name,)] = found[0] if len(found) == 1 else None
+        if found != [str(entry[name])]:
+            result.mismatches.append(Mismatch(name, str(entry[name]), ", ".join(found)))
+
+
+def _bucket_total(
+    name: str,
+    expected: Any,
+    bucket: str | None,
+    path: Path,
+    lines: Any,
+    seen: Observation,
+) -> CheckResult:
     objects = _in_bucket(seen, bucket)
-    what = "objects" if name == "object_count" else "records (lines)"
-    result = CheckResult(f"{what} in s3://{bucket}", path, lines(path))
+    subject = "objects" if name == "object_count" else "records (lines)"
+    result = CheckResult(f"{subject} in s3://{bucket}", path, lines(path))
     found = len(objects) if name == "object_count" else sum(o.records for o in objects)
     result.observed[path] = found
     if not count_matches(expected, found):
@@ -151,7 +207,9 @@ def _bucket_total(name: str, expected: Any, bucket: str | None, path: Path, line
     return result
 
 
-def _no_objects(pattern: str, bucket: str | None, path: Path, line: Any, seen: Observation) -> CheckResult:
+def _no_objects(
+    pattern: str, bucket: str | None, path: Path, line: Any, seen: Observation
+) -> CheckResult:
     objects = _in_bucket(seen, bucket)
     matched = [obj for obj in objects if re.search(pattern, obj.key)]
     result = CheckResult(f"no object in s3://{bucket} with key ~ {pattern}", path, line)
@@ -161,17 +219,27 @@ def _no_objects(pattern: str, bucket: str | None, path: Path, line: Any, seen: O
     return result
 
 
-def _deliveries(entry: dict[str, Any], path: Path, line: Any, seen: Observation, bucket: str | None) -> CheckResult:
+def _deliveries(
+    entry: dict[str, Any], path: Path, line: Any, seen: Observation, bucket: str | None
+) -> CheckResult:
     attempts = seen.deliveries
-    filters = {k: entry[k] for k in ("stream", "kind", "outcome", "reason", "error_code") if k in entry}
-    matched = [a for a in attempts if all(getattr(a, k) == v for k, v in filters.items())]
+    filters = {
+        k: entry[k]
+        for k in ("stream", "kind", "outcome", "reason", "error_code")
+        if k in entry
+    }
+    matched = [
+        a for a in attempts if all(getattr(a, k) == v for k, v in filters.items())
+    ]
     if "key" in entry:
         matched = [a for a in matched if re.search(entry["key"], a.key)]
     described = ", ".join(f"{k}={v}" for k, v in filters.items()) or "any"
     result = CheckResult(f"delivery attempts ({described})", path, line)
     _check_count(result, "count", entry.get("count", {"min": 1}), len(matched), path)
     if "records" in entry:
-        _check_count(result, "records", entry["records"], sum(a.records for a in matched), path)
+        _check_count(
+            result, "records", entry["records"], sum(a.records for a in matched), path
+        )
     if result.mismatches:
         result.found = [
             f"  {a.stream} {a.kind} {a.outcome} {a.reason} {a.records} records "
@@ -181,22 +249,30 @@ def _deliveries(entry: dict[str, Any], path: Path, line: Any, seen: Observation,
     return result
 
 
-def _failed_puts(entry: dict[str, Any], path: Path, line: Any, seen: Observation, bucket: str | None) -> CheckResult:
+def _failed_puts(
+    entry: dict[str, Any], path: Path, line: Any, seen: Observation, bucket: str | None
+) -> CheckResult:
     matched = [
         p
         for p in seen.failed_puts
-        if entry.get("stream", p.stream) == p.stream and entry.get("error_code", p.error_code) == p.error_code
+        if entry.get("stream", p.stream) == p.stream
+        and entry.get("error_code", p.error_code) == p.error_code
     ]
-    result = CheckResult(f"failed puts to {entry.get('stream', 'any stream')}", path, line)
+    result = CheckResult(
+        f"failed puts to {entry.get('stream', 'any stream')}", path, line
+    )
     _check_count(result, "count", entry.get("count", {"min": 1}), len(matched), path)
     if result.mismatches:
-        result.found = [f"  {p.stream} {p.error_code}: {p.error_message}" for p in seen.failed_puts[:20]] or [
-            "(no failed puts)"
-        ]
+        result.found = [
+            f"  {p.stream} {p.error_code}: {p.error_message}"
+            for p in seen.failed_puts[:20]
+        ] or ["(no failed puts)"]
     return result
 
 
-def _error_records(entry: dict[str, Any], path: Path, line: Any, seen: Observation, bucket: str | None) -> CheckResult:
+def _error_records(
+    entry: dict[str, Any], path: Path, line: Any, seen: Observation, bucket: str | None
+) -> CheckResult:
     objects = _in_bucket(seen, entry.get("bucket", bucket))
     if "key" in entry:
         objects = [o for o in objects if re.search(entry["key"], o.key)]
@@ -204,18 +280,55 @@ def _error_records(entry: dict[str, Any], path: Path, line: Any, seen: Observati
         objects = [o for o in objects if o.kind == "error"]
     records = content.parse_records([line for o in objects for line in o.lines()])
     if "error_code" in entry:
-        records = [r for r in records if isinstance(r, dict) and r.get("errorCode") == entry["error_code"]]
-    result = CheckResult(f"error output records in s3://{entry.get('bucket', bucket)}", path, line)
+        records = [
+            r
+            for r in records
+            if isinstance(r, dict) and r.get("errorCode") == entry["error_code"]
+        ]
+    result = CheckResult(
+        f"error output records in s3://{entry.get('bucket', bucket)}", path, line
+    )
     _check_count(result, "count", entry.get("count", {"min": 1}), len(records), path)
     if result.mismatches:
         result.found = _listing(_in_bucket(seen, entry.get("bucket", bucket)), objects)
     return result
 
 
-def _buffered(entry: dict[str, Any], path: Path, line: Any, seen: Observation, bucket: str | None) -> CheckResult:
+def _buffered(
+    entry: dict[str, Any], path: Path, line: Any, seen: Observation, bucket: str | None
+) -> CheckResult:
     state = seen.buffers.get(entry["stream"], {})
     result = CheckResult(f"records buffered in {entry['stream']}", path, line)
     for name, key in (("records", "buffered_records"), ("bytes", "buffered_bytes")):
         if name in entry:
             _check_count(result, name, entry[name], state.get(key, 0), path)
+    return result
+
+
+def _error_code(message: str) -> str | None:
+    try:
+        document = json.loads(message)
+    except ValueError:
+        return None
+    return document.get("errorCode") if isinstance(document, dict) else None
+
+
+def _log_events(
+    entry: dict[str, Any], path: Path, line: Any, seen: Observation, bucket: str | None
+) -> CheckResult:
+    events = [e for e in seen.log_events if e.group == entry["group"]]
+    if "stream" in entry:
+        events = [e for e in events if e.stream == entry["stream"]]
+    matched = [
+        e
+        for e in events
+        if entry.get("contains", "") in e.message
+        and entry.get("error_code", _error_code(e.message)) == _error_code(e.message)
+    ]
+    result = CheckResult(f"log events in {entry['group']}", path, line)
+    _check_count(result, "count", entry.get("count", {"min": 1}), len(matched), path)
+    if result.mismatches:
+        result.found = [f"  {e.stream}: {e.message[:300]}" for e in events[:20]] or [
+            "(no log events)"
+        ]
     return result

@@ -20,7 +20,7 @@ __all__ = ["GENERATORS", "GeneratorOptionError", "VascularEvents", "make_generat
 
 
 class GeneratorOptionError(ValueError):
-    """A generator option is invalid; ``field`` names it, ``fix`` says what to write."""
+    """An invalid generator option: ``field`` names it and ``fix`` gives the remedy."""
 
     def __init__(self, field: str, problem: str, fix: str):
         self.field = field
@@ -47,7 +47,7 @@ class VascularEvents:
     CHANNELS = ("push", "email", "in-app")
     PLATFORMS = ("ios", "android", "web")
     APP_VERSIONS = ("7.2.4", "7.3.0", "7.3.1")
-    # Messages that later events may refer to; older ones are forgotten.
+    # Messages that later events may refer to. Older ones are forgotten.
     MAX_OPEN_MESSAGES = 5000
 
     def __init__(self, seed: int, options: dict[str, Any]):
@@ -66,20 +66,32 @@ class VascularEvents:
 
     @classmethod
     def _check_mix(cls, mix: Any) -> dict[str, float]:
-        fix = "give weights by event type, such as mix: {Delivered: 40, Opened: 25, Read: 25, Deleted: 10}"
+        fix = (
+            "give weights by event type, such as "
+            "mix: {Delivered: 40, Opened: 25, Read: 25, Deleted: 10}"
+        )
         if not isinstance(mix, dict) or not mix:
             raise GeneratorOptionError("mix", f"invalid value {mix!r}", fix)
         for name, weight in mix.items():
             if name not in cls.EVENT_TYPES:
                 raise GeneratorOptionError(
-                    f"mix.{name}", f"unknown event type {name!r}", f"use {', '.join(cls.EVENT_TYPES)}"
+                    f"mix.{name}",
+                    f"unknown event type {name!r}",
+                    f"use {', '.join(cls.EVENT_TYPES)}",
                 )
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-                raise GeneratorOptionError(f"mix.{name}", f"invalid weight {weight!r}", fix)
+            if (
+                isinstance(weight, bool)
+                or not isinstance(weight, (int, float))
+                or weight < 0
+            ):
+                raise GeneratorOptionError(
+                    f"mix.{name}", f"invalid weight {weight!r}", fix
+                )
         if not mix.get("Delivered"):
             raise GeneratorOptionError(
                 "mix.Delivered",
-                "the weight of Delivered must be above 0, because the other events refer to delivered messages",
+                "the weight of Delivered must be above 0, "
+                "because the other events refer to delivered messages",
                 "give Delivered a positive weight",
             )
         return {name: float(mix.get(name, 0)) for name in cls.EVENT_TYPES}
@@ -88,7 +100,9 @@ class VascularEvents:
     def _check_users(users: Any) -> int:
         if isinstance(users, bool) or not isinstance(users, int) or users < 1:
             raise GeneratorOptionError(
-                "users", f"invalid value {users!r}", "give a whole number of 1 or more, such as users: 200"
+                "users",
+                f"invalid value {users!r}",
+                "give a whole number of 1 or more, such as users: 200",
             )
         return users
 
@@ -97,7 +111,9 @@ class VascularEvents:
         return [self._event(now) for _ in range(count)]
 
     def _event(self, now: float) -> bytes:
-        event_type = self._rng.choices(self.EVENT_TYPES, weights=list(self._mix.values()))[0]
+        event_type = self._rng.choices(
+            self.EVENT_TYPES, weights=list(self._mix.values())
+        )[0]
         if event_type == "Delivered" or not self._open:
             message = self._new_message()
             event_type = "Delivered"
@@ -115,7 +131,8 @@ class VascularEvents:
             "userId": message["userId"],
             "inboxId": message["inboxId"],
             "eventType": event_type,
-            "occurredAt": stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z",
+            "occurredAt": stamp.strftime("%Y-%m-%dT%H:%M:%S.")
+            + f"{stamp.microsecond // 1000:03d}Z",
             "channel": message["channel"],
             "platform": self._rng.choice(self.PLATFORMS),
             "appVersion": self._rng.choice(self.APP_VERSIONS),
@@ -138,5 +155,5 @@ GENERATORS: dict[str, type] = {"vascular-events": VascularEvents}
 
 
 def make_generator(name: str, seed: int, options: dict[str, Any]) -> Any:
-    """Create the generator ``name``; raise ``KeyError`` if none has that name."""
+    """Create the generator ``name``, or raise ``KeyError`` if none has that name."""
     return GENERATORS[name](seed, options)

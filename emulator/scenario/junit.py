@@ -32,10 +32,14 @@ def _suite(result: ScenarioResult) -> ET.Element:
             line=str(check.line or 0),
         )
         if not check.passed:
-            failure = ET.SubElement(case, "failure", message=check.mismatches[0].field + " differs")
+            failure = ET.SubElement(
+                case, "failure", message=check.mismatches[0].field + " differs"
+            )
             failure.text = "\n".join(render_failure(check, scenario.file))
     if result.error is not None:
-        case = ET.SubElement(suite, "testcase", classname=scenario.name, name="run", file=scenario.file)
+        case = ET.SubElement(
+            suite, "testcase", classname=scenario.name, name="run", file=scenario.file
+        )
         ET.SubElement(case, "error", message=str(result.error)).text = str(result.error)
     return suite
 
@@ -46,13 +50,17 @@ def junit_tree(results: list[ScenarioResult], malformed: list[str]) -> ET.Elemen
     for result in results:
         root.append(_suite(result))
     for file in malformed:
-        suite = ET.SubElement(root, "testsuite", name=file, tests="1", failures="0", errors="1")
+        suite = ET.SubElement(
+            root, "testsuite", name=file, tests="1", failures="0", errors="1"
+        )
         case = ET.SubElement(suite, "testcase", classname=file, name="load", file=file)
         ET.SubElement(case, "error", message="malformed scenario file")
     return ET.ElementTree(root)
 
 
-def write_junit(results: list[ScenarioResult], malformed: list[str], path: str | Path) -> None:
+def write_junit(
+    results: list[ScenarioResult], malformed: list[str], path: str | Path
+) -> None:
     """Write the JUnit XML report of a replay to ``path``."""
     tree = junit_tree(results, malformed)
     ET.indent(tree)

@@ -30,7 +30,9 @@ class _Context:
         self.index = index
         self.base_dir = base_dir
 
-    def error(self, path: Path, problem: str, fix: str, *, key: bool = False) -> ScenarioFormatError:
+    def error(
+        self, path: Path, problem: str, fix: str, *, key: bool = False
+    ) -> ScenarioFormatError:
         line = self.index.key_line(path) if key else self.index.line(path)
         return ScenarioFormatError(self.file, line, format_path(path), problem, fix)
 
@@ -71,7 +73,11 @@ def load_scenario(file: str | FilePath) -> Scenario:
         text = FilePath(file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioFormatError(
-            name, None, "", f"cannot read the file ({error})", "give the path of a readable YAML file"
+            name,
+            None,
+            "",
+            f"cannot read the file ({error})",
+            "give the path of a readable YAML file",
         ) from None
     data, index = parse_yaml(text, name)
     context = _Context(name, index, FilePath(file).resolve().parent)
@@ -86,7 +92,9 @@ def _check_version(data: Any, context: _Context) -> None:
     version = data.get("version") if isinstance(data, dict) else None
     if version is None:
         raise context.error(
-            (), "the field 'version' is missing", "add 'version: 1' as the first line of the file"
+            (),
+            "the field 'version' is missing",
+            "add 'version: 1' as the first line of the file",
         )
     raise context.error(
         ("version",),
@@ -95,19 +103,25 @@ def _check_version(data: Any, context: _Context) -> None:
     )
 
 
-def _build(data: dict[str, Any], text: str, context: _Context) -> Scenario:
-    setup = data.get("setup") or {}
+def _start(data: dict[str, Any], context: _Context) -> float:
     start_text = data.get("start", DEFAULT_START)
     try:
-        start = parse_instant(start_text)
+        return parse_instant(start_text)
     except ValueError:
         raise context.error(
             ("start",),
             f"invalid time {start_text!r}",
             'give an ISO 8601 time in quotes, such as start: "2026-12-04T15:00:00Z"',
         ) from None
+
+
+def _build(data: dict[str, Any], text: str, context: _Context) -> Scenario:
+    setup = data.get("setup") or {}
     buckets = [b if isinstance(b, str) else b["name"] for b in setup.get("buckets", [])]
-    streams = [_stream(spec, ("setup", "streams", i), context) for i, spec in enumerate(setup.get("streams", []))]
+    streams = [
+        _stream(spec, ("setup", "streams", i), context)
+        for i, spec in enumerate(setup.get("streams", []))
+    ]
     _check_unique([s.name for s in streams], ("setup", "streams"), "stream", context)
     _check_unique(buckets, ("setup", "buckets"), "bucket", context)
     scenario = Scenario(
@@ -116,12 +130,19 @@ def _build(data: dict[str, Any], text: str, context: _Context) -> Scenario:
         description=data.get("description", ""),
         account=data.get("account", DEFAULT_ACCOUNT),
         region=data.get("region", DEFAULT_REGION),
-        start=start,
+        start=_start(data, context),
         seed=data.get("seed", 0),
         buckets=buckets,
-        roles=[_role(spec, ("setup", "roles", i), context) for i, spec in enumerate(setup.get("roles", []))],
+        roles=[
+            _role(spec, ("setup", "roles", i), context)
+            for i, spec in enumerate(setup.get("roles", []))
+        ],
         streams=streams,
         transforms=[(t["arn"], t["function"]) for t in setup.get("transforms", [])],
+        log_groups=[
+            (group["name"], group.get("streams", []))
+            for group in setup.get("log_groups", [])
+        ],
         settings=_settings(setup.get("settings", {}), context),
         steps=[],
         base_dir=context.base_dir,
@@ -129,21 +150,27 @@ def _build(data: dict[str, Any], text: str, context: _Context) -> Scenario:
         text=text,
         data=data,
     )
-    for position, step in enumerate(data["steps"]):
-        kind, body = next(iter(step.items()))
-        path = ("steps", position)
-        checks.check_step(kind, body, path, scenario, context)
-        scenario.steps.append(Step(kind, body, path, context.index.line(path)))
+    scenario.steps = _steps(data["steps"], scenario, context)
     return scenario
 
 
-def _check_unique(names: list[str], path: Path, what: str, context: _Context) -> None:
+def _steps(steps: list[Any], scenario: Scenario, context: _Context) -> list[Step]:
+    result = []
+    for position, step in enumerate(steps):
+        kind, body = next(iter(step.items()))
+        path = ("steps", position)
+        checks.check_step(kind, body, path, scenario, context)
+        result.append(Step(kind, body, path, context.index.line(path)))
+    return result
+
+
+def _check_unique(names: list[str], path: Path, noun: str, context: _Context) -> None:
     for position, name in enumerate(names):
         if name in names[:position]:
             raise context.error(
                 path + (position,),
-                f"the {what} {name!r} is given twice",
-                f"give each {what} once",
+                f"the {noun} {name!r} is given twice",
+                f"give each {noun} once",
             )
 
 
@@ -151,10 +178,13 @@ def _stream(spec: dict[str, Any], path: Path, context: _Context) -> StreamSpec:
     if "file" not in spec:
         return StreamSpec(dict(spec), path, context.index.line(path))
     request = context.read_json(spec["file"], path + ("file",))
-    if not isinstance(request, dict) or not isinstance(request.get("DeliveryStreamName"), str):
+    if not isinstance(request, dict) or not isinstance(
+        request.get("DeliveryStreamName"), str
+    ):
         raise context.error(
             path + ("file",),
-            f"the file {spec['file']!r} holds no CreateDeliveryStream input with a DeliveryStreamName",
+            f"the file {spec['file']!r} holds no CreateDeliveryStream input "
+            "with a DeliveryStreamName",
             "give a JSON object as 'aws firehose create-delivery-stream --cli-input-json' reads it",
         )
     request = _merge(request, spec.get("override", {}))
@@ -175,13 +205,18 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 def _document(value: Any, path: Path, context: _Context) -> dict[str, Any]:
     document = context.read_json(value, path) if isinstance(value, str) else value
     if not isinstance(document, dict):
-        raise context.error(path, "the policy is not a JSON object", "give an IAM policy document")
+        raise context.error(
+            path, "the policy is not a JSON object", "give an IAM policy document"
+        )
     return document
 
 
 def _role(spec: dict[str, Any], path: Path, context: _Context) -> RoleSpec:
     policies = [
-        (policy["name"], _document(policy["document"], path + ("policies", i, "document"), context))
+        (
+            policy["name"],
+            _document(policy["document"], path + ("policies", i, "document"), context),
+        )
         for i, policy in enumerate(spec.get("policies", []))
     ]
     return RoleSpec(
@@ -205,10 +240,13 @@ def _settings(values: dict[str, Any], context: _Context) -> dict[str, Any]:
                 key=True,
             )
         expected = type(getattr(Settings(), name))
-        valid = isinstance(value, expected) or (expected is float and isinstance(value, int))
+        valid = isinstance(value, expected) or (
+            expected is float and isinstance(value, int)
+        )
         if not valid or isinstance(value, bool):
             raise context.error(
-                path, f"invalid value {value!r}", f"give a {expected.__name__}, as the default {getattr(Settings(), name)!r} is"
+                path,
+                f"invalid value {value!r}",
+                f"give a {expected.__name__}, as the default {getattr(Settings(), name)!r} is",
             )
     return dict(values)
-

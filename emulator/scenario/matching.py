@@ -37,9 +37,9 @@ def _same_scalar(expected: Any, actual: Any) -> bool:
 def subset_difference(expected: Any, actual: Any, path: str = "") -> str | None:
     """Return where ``actual`` differs from the subset ``expected``, or None when it matches.
 
-    Mappings match when every expected key is present and matches; lists
-    match element by element and must have the same length; other values
-    must be equal (``true`` never equals ``1``).
+    Mappings match when every expected key is present and matches. Lists match
+    element by element and must have the same length. Other values must be
+    equal, and ``true`` never equals ``1``.
     """
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
@@ -55,7 +55,7 @@ def subset_difference(expected: Any, actual: Any, path: str = "") -> str | None:
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
             return f"{path or 'record'}: expected {expected!r}, found {actual!r}"
-        for position, (item, found) in enumerate(zip(expected, actual)):
+        for position, (item, found) in enumerate(zip(expected, actual, strict=True)):
             difference = subset_difference(item, found, f"{path}[{position}]")
             if difference:
                 return difference

@@ -67,6 +67,7 @@ class Scenario:
     roles: list[RoleSpec]
     streams: list[StreamSpec]
     transforms: list[tuple[str, str]]
+    log_groups: list[tuple[str, list[str]]]
     settings: dict[str, Any]
     steps: list[Step]
     base_dir: FilePath

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path as FilePath
-from typing import Any, Callable
+from typing import Any
 
 from emulator.scenario.generators import make_generator
 
@@ -15,7 +16,9 @@ def encode_inline(record: Any) -> bytes:
     """Encode one inline record: a string as written, anything else as one JSON line."""
     if isinstance(record, str):
         return record.encode("utf-8")
-    return (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
+    return (
+        json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
+    ).encode("utf-8")
 
 
 def read_ndjson(path: FilePath) -> list[bytes]:
@@ -35,7 +38,9 @@ class RecordSource:
     follow the clock when a step spreads its calls with ``over``.
     """
 
-    def __init__(self, body: dict[str, Any], base_dir: FilePath, generators: dict[str, Any]):
+    def __init__(
+        self, body: dict[str, Any], base_dir: FilePath, generators: dict[str, Any]
+    ):
         self._fixed: list[bytes] | None = None
         self._generator: Any = None
         if "records" in body:
@@ -48,23 +53,27 @@ class RecordSource:
             spec = body["generate"]
             self._generator = _shared_generator(spec, generators)
             self.count = spec["count"]
-        self._taken = 0
+        self._offset = 0
 
     def take(self, count: int, now: Callable[[], float]) -> list[bytes]:
         """Return the next ``count`` records (fewer at the end)."""
-        count = min(count, self.count - self._taken)
+        count = min(count, self.count - self._offset)
         if self._fixed is not None:
-            batch = self._fixed[self._taken : self._taken + count]
+            batch = self._fixed[self._offset : self._offset + count]
         else:
             batch = self._generator.records(count, now())
-        self._taken += count
+        self._offset += count
         return batch
 
 
 def _shared_generator(spec: dict[str, Any], generators: dict[str, Any]) -> Any:
     # Steps that name the same generator, seed and options continue one sequence.
     options = {k: v for k, v in spec.items() if k not in ("generator", "count", "seed")}
-    identity = json.dumps([spec["generator"], spec.get("seed", 0), options], sort_keys=True)
+    identity = json.dumps(
+        [spec["generator"], spec.get("seed", 0), options], sort_keys=True
+    )
     if identity not in generators:
-        generators[identity] = make_generator(spec["generator"], spec.get("seed", 0), options)
+        generators[identity] = make_generator(
+            spec["generator"], spec.get("seed", 0), options
+        )
     return generators[identity]

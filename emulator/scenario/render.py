@@ -11,7 +11,13 @@ from emulator.scenario.expectations import CheckResult
 from emulator.scenario.runner import ScenarioResult
 from emulator.scenario.s3view import ObjectInfo
 
-__all__ = ["format_time", "render_failure", "render_objects", "render_result", "render_summary"]
+__all__ = [
+    "format_time",
+    "render_failure",
+    "render_objects",
+    "render_result",
+    "render_summary",
+]
 
 
 def format_time(moment: float | None) -> str:
@@ -26,7 +32,9 @@ def format_time(moment: float | None) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    widths = [
+        max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))
+    ]
     lines = []
     for row in [header, *rows]:
         cells = [
@@ -58,7 +66,9 @@ def render_objects(objects: list[ObjectInfo]) -> list[str]:
         lines.append(
             f"  {stream} -> s3://{', s3://'.join(buckets)}: {len(members)} objects, {total} records"
         )
-        rows = [[obj.key, str(obj.size), str(obj.records), _why(obj)] for obj in members]
+        rows = [
+            [obj.key, str(obj.size), str(obj.records), _why(obj)] for obj in members
+        ]
         table = _table(["key", "bytes", "records", "delivered by"], rows, right={1, 2})
         lines.extend(f"    {line}" for line in table)
     return lines
@@ -69,7 +79,10 @@ def render_failure(check: CheckResult, file: str) -> list[str]:
     where = f"{file}:{check.line}" if check.line is not None else file
     lines = [f"  FAILED {where}: {check.label}"]
     rows = [[m.field, m.expected, m.found] for m in check.mismatches]
-    lines.extend(f"    {line}" for line in _table(["field", "expected", "found"], rows, right=set()))
+    lines.extend(
+        f"    {line}"
+        for line in _table(["field", "expected", "found"], rows, right=set())
+    )
     if check.found:
         lines.append("    found:")
         lines.extend(f"      {line}" for line in check.found)
@@ -85,7 +98,9 @@ def render_result(result: ScenarioResult, *, show_objects: bool = True) -> list[
         lines.extend(render_objects(result.objects))
     checks = result.checks
     failed = result.failed_checks
-    lines.append(f" Expectations: {len(checks) - len(failed)} passed, {len(failed)} failed")
+    lines.append(
+        f" Expectations: {len(checks) - len(failed)} passed, {len(failed)} failed"
+    )
     for check in failed:
         lines.extend(render_failure(check, scenario.file))
     if result.error is not None:
@@ -119,5 +134,16 @@ def render_summary(results: list[ScenarioResult], malformed: list[str]) -> list[
         )
     for file in malformed:
         rows.append(["-", "malformed", "-", "-", "-", "-", file])
-    header = ["scenario", "result", "steps", "records put", "objects", "expectations", "file"]
-    return ["Summary", *(f"  {line}" for line in _table(header, rows, right={2, 3, 4, 5}))]
+    header = [
+        "scenario",
+        "result",
+        "steps",
+        "records put",
+        "objects",
+        "expectations",
+        "file",
+    ]
+    return [
+        "Summary",
+        *(f"  {line}" for line in _table(header, rows, right={2, 3, 4, 5})),
+    ]

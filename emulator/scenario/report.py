@@ -2,7 +2,7 @@
 
 Per stream the page draws when records arrived, how the buffer filled, and
 when and why (size, interval, flush) each object was delivered, then lists the
-objects and the checks. The page holds inline CSS and SVG only: no script, no
+objects and the checks. The page contains inline CSS and SVG only: no script, no
 font, nothing fetched from a network.
 """
 
@@ -23,7 +23,8 @@ REASON_COLOURS = {"size": "#c0392b", "interval": "#2471a3", "flush": "#7d3c98"}
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
 h1{font-size:22px}h2{font-size:18px;margin-top:32px}h3{font-size:15px}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+table{border-collapse:collapse;margin:8px 0}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 td.n{text-align:right}code{font-size:12px}.passed{color:#1e8449}.failed,.error{color:#c0392b}
 svg{background:#fafafa;border:1px solid #ddd}.legend span{margin-right:16px}
 """
@@ -36,7 +37,10 @@ def _e(value: Any) -> str:
 def _hint_bytes(result: ScenarioResult, stream: str) -> int:
     for spec in result.scenario.streams:
         if spec.name == stream:
-            for member in ("ExtendedS3DestinationConfiguration", "S3DestinationConfiguration"):
+            for member in (
+                "ExtendedS3DestinationConfiguration",
+                "S3DestinationConfiguration",
+            ):
                 hints = spec.request.get(member, {}).get("BufferingHints")
                 if hints:
                     return hints["SizeInMBs"] * MIB
@@ -49,59 +53,91 @@ def _scale(result: ScenarioResult, stream: str) -> tuple[float, float, float]:
     times += [d.time for d in result.deliveries if d.stream == stream]
     times += [s.ended for s in result.steps]
     start, end = min(times), max(times)
-    peak = max([_hint_bytes(result, stream)] + [s.buffered_bytes for s in result.timeline.samples if s.stream == stream])
+    peak = max(
+        [_hint_bytes(result, stream)]
+        + [s.buffered_bytes for s in result.timeline.samples if s.stream == stream]
+    )
     return start, max(end - start, 1.0), float(peak)
 
 
-def _chart(result: ScenarioResult, stream: str) -> str:
-    start, span, peak = _scale(result, stream)
+class _Axes:
+    """Conversion of clock time (x) and buffered bytes (y) to the chart's pixels."""
 
-    def x(moment: float) -> float:
-        return MARGIN + (moment - start) / span * (WIDTH - 2 * MARGIN)
+    def __init__(self, start: float, span: float, peak: float):
+        self.start, self.span, self.peak = start, span, peak
 
-    def y(nbytes: float) -> float:
-        return HEIGHT - MARGIN - nbytes / peak * (HEIGHT - 2 * MARGIN)
+    def x(self, moment: float) -> float:
+        return MARGIN + (moment - self.start) / self.span * (WIDTH - 2 * MARGIN)
 
-    parts = [f'<svg width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="buffer of {_e(stream)}">']
-    hint = _hint_bytes(result, stream)
-    parts.append(
-        f'<line x1="{MARGIN}" x2="{WIDTH - MARGIN}" y1="{y(hint):.1f}" y2="{y(hint):.1f}" '
-        f'stroke="#999" stroke-dasharray="4 3"><title>size hint {hint} bytes</title></line>'
-    )
-    points = [f"{x(start):.1f},{y(0):.1f}"]
+    def y(self, nbytes: float) -> float:
+        return HEIGHT - MARGIN - nbytes / self.peak * (HEIGHT - 2 * MARGIN)
+
+
+def _buffer_line(result: ScenarioResult, stream: str, axes: _Axes) -> str:
+    # A step line: the fill stays level between samples and jumps at each one.
+    points = [f"{axes.x(axes.start):.1f},{axes.y(0):.1f}"]
     level = 0
     for sample in (s for s in result.timeline.samples if s.stream == stream):
-        points.append(f"{x(sample.time):.1f},{y(level):.1f}")
+        points.append(f"{axes.x(sample.time):.1f},{axes.y(level):.1f}")
         level = sample.buffered_bytes
-        points.append(f"{x(sample.time):.1f},{y(level):.1f}")
-    points.append(f"{x(start + span):.1f},{y(level):.1f}")
-    parts.append(f'<polyline fill="none" stroke="#1e8449" stroke-width="2" points="{" ".join(points)}"/>')
+        points.append(f"{axes.x(sample.time):.1f},{axes.y(level):.1f}")
+    points.append(f"{axes.x(axes.start + axes.span):.1f},{axes.y(level):.1f}")
+    return (
+        '<polyline fill="none" stroke="#1e8449" stroke-width="2" '
+        f'points="{" ".join(points)}"/>'
+    )
+
+
+def _marks(result: ScenarioResult, stream: str, axes: _Axes) -> list[str]:
+    parts = []
     for arrival in (a for a in result.timeline.arrivals if a.stream == stream):
+        x = axes.x(arrival.time)
         parts.append(
-            f'<line class="arrival" x1="{x(arrival.time):.1f}" x2="{x(arrival.time):.1f}" '
+            f'<line class="arrival" x1="{x:.1f}" x2="{x:.1f}" '
             f'y1="{HEIGHT - MARGIN + 4}" y2="{HEIGHT - MARGIN + 14}" stroke="#555">'
-            f"<title>{_e(format_time(arrival.time))}: {arrival.records} records, {arrival.bytes} bytes</title></line>"
+            f"<title>{_e(format_time(arrival.time))}: {arrival.records} records, "
+            f"{arrival.bytes} bytes</title></line>"
         )
     for attempt in (d for d in result.deliveries if d.stream == stream):
+        x = axes.x(attempt.time)
         colour = REASON_COLOURS.get(attempt.reason, "#333")
         dash = "" if attempt.outcome == "delivered" else ' stroke-dasharray="2 2"'
         parts.append(
-            f'<line class="delivery" x1="{x(attempt.time):.1f}" x2="{x(attempt.time):.1f}" y1="{MARGIN - 8}" '
+            f'<line class="delivery" x1="{x:.1f}" x2="{x:.1f}" y1="{MARGIN - 8}" '
             f'y2="{HEIGHT - MARGIN}" stroke="{colour}" stroke-width="2"{dash}><title>'
-            f"{_e(format_time(attempt.time))}: {_e(attempt.reason)}, {_e(attempt.outcome)}, "
-            f"{attempt.records} records, {_e(attempt.key)}</title></line>"
+            f"{_e(format_time(attempt.time))}: {_e(attempt.reason)}, "
+            f"{_e(attempt.outcome)}, {attempt.records} records, {_e(attempt.key)}"
+            "</title></line>"
         )
-    parts.append(
-        f'<text x="{MARGIN}" y="{HEIGHT - 8}" font-size="11">{_e(format_time(start))}</text>'
-        f'<text x="{WIDTH - MARGIN}" y="{HEIGHT - 8}" font-size="11" text-anchor="end">'
-        f"{_e(format_time(start + span))}</text>"
-        f'<text x="4" y="{MARGIN - 12}" font-size="11">{peak / MIB:.2f} MiB</text></svg>'
-    )
+    return parts
+
+
+def _chart(result: ScenarioResult, stream: str) -> str:
+    axes = _Axes(*_scale(result, stream))
+    hint = _hint_bytes(result, stream)
+    label = f"buffer of {_e(stream)}"
+    parts = [
+        f'<svg width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{label}">',
+        f'<line x1="{MARGIN}" x2="{WIDTH - MARGIN}" y1="{axes.y(hint):.1f}" '
+        f'y2="{axes.y(hint):.1f}" stroke="#999" stroke-dasharray="4 3">'
+        f"<title>size hint {hint} bytes</title></line>",
+        _buffer_line(result, stream, axes),
+        *_marks(result, stream, axes),
+        f'<text x="{MARGIN}" y="{HEIGHT - 8}" font-size="11">'
+        f"{_e(format_time(axes.start))}</text>",
+        f'<text x="{WIDTH - MARGIN}" y="{HEIGHT - 8}" font-size="11" '
+        f'text-anchor="end">{_e(format_time(axes.start + axes.span))}</text>',
+        f'<text x="4" y="{MARGIN - 12}" font-size="11">{axes.peak / MIB:.2f} MiB</text>',
+        "</svg>",
+    ]
     return "".join(parts)
 
 
 def _legend() -> str:
-    items = [f'<span style="color:{c}">&#9474; {_e(r)}</span>' for r, c in REASON_COLOURS.items()]
+    items = [
+        f'<span style="color:{c}">&#9474; {_e(r)}</span>'
+        for r, c in REASON_COLOURS.items()
+    ]
     items.append('<span style="color:#1e8449">&#9473; buffered bytes</span>')
     items.append('<span style="color:#999">- - size hint</span>')
     items.append("<span>&#9589; put call</span>")
@@ -110,7 +146,8 @@ def _legend() -> str:
 
 def _objects_table(result: ScenarioResult, stream: str) -> str:
     rows = [
-        f"<tr><td><code>{_e(o.key)}</code></td><td class=n>{o.size}</td><td class=n>{o.records}</td>"
+        f"<tr><td><code>{_e(o.key)}</code></td><td class=n>{o.size}</td>"
+        f"<td class=n>{o.records}</td>"
         f"<td>{_e(o.reason or '-')}</td><td>{_e(format_time(o.time))}</td></tr>"
         for o in result.objects
         if o.stream == stream
@@ -125,13 +162,18 @@ def _checks_table(result: ScenarioResult) -> str:
     rows = []
     for check in result.checks:
         state = "passed" if check.passed else "failed"
-        details = "; ".join(f"{m.field}: expected {m.expected}, found {m.found}" for m in check.mismatches)
+        details = "; ".join(
+            f"{m.field}: expected {m.expected}, found {m.found}"
+            for m in check.mismatches
+        )
         rows.append(
-            f'<tr><td class=n>{check.line}</td><td>{_e(check.label)}</td>'
+            f"<tr><td class=n>{check.line}</td><td>{_e(check.label)}</td>"
             f'<td class="{state}">{state}</td><td>{_e(details)}</td></tr>'
         )
     if result.error is not None:
-        rows.append(f'<tr><td></td><td>run</td><td class="error">error</td><td>{_e(result.error)}</td></tr>')
+        rows.append(
+            f'<tr><td></td><td>run</td><td class="error">error</td><td>{_e(result.error)}</td></tr>'
+        )
     header = "<tr><th>line</th><th>check</th><th>result</th><th>difference</th></tr>"
     return f"<table>{header}{''.join(rows)}</table>"
 
@@ -140,13 +182,15 @@ def _section(result: ScenarioResult) -> str:
     scenario = result.scenario
     state = outcome(result)
     parts = [
-        f'<section class="scenario"><h2>{_e(scenario.name)} <span class="{state}">{state}</span></h2>',
+        f'<section class="scenario"><h2>{_e(scenario.name)} '
+        f'<span class="{state}">{state}</span></h2>',
         f"<p><code>{_e(scenario.file)}</code>. {_e(scenario.description)}</p>",
         f"<p>Account {_e(scenario.account)}, region {_e(scenario.region)}, start "
-        f"{_e(format_time(scenario.start))}, seed {scenario.seed}, {result.records_put} records put.</p>",
+        f"{_e(format_time(scenario.start))}, seed {scenario.seed}, "
+        f"{result.records_put} records put.</p>",
     ]
     for stream in scenario.stream_names():
-        parts.append(f'<h3>Stream {_e(stream)}</h3>{_legend()}{_chart(result, stream)}')
+        parts.append(f"<h3>Stream {_e(stream)}</h3>{_legend()}{_chart(result, stream)}")
         parts.append(_objects_table(result, stream))
     parts.append(f"<h3>Checks</h3>{_checks_table(result)}</section>")
     return "".join(parts)

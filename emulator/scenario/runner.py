@@ -8,14 +8,22 @@ its seed, so a run writes the same keys and bytes every time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
+from emulator import observability
 from emulator.runtime import DeliveryAttempt, Settings
 from emulator.scenario import setup
 from emulator.scenario.checks import default_bucket
 from emulator.scenario.errors import ScenarioRunError
-from emulator.scenario.expectations import CheckResult, FailedPut, Observation, evaluate
+from emulator.scenario.expectations import (
+    CheckResult,
+    FailedPut,
+    LogEvent,
+    Observation,
+    evaluate,
+)
 from emulator.scenario.model import Scenario, Step
 from emulator.scenario.s3view import ObjectInfo, list_objects
 from emulator.scenario.steps import StepPlayer
@@ -64,8 +72,10 @@ class ScenarioResult:
         return self.error is None and not self.failed_checks
 
 
-def run_scenario(scenario: Scenario, *, progress: ProgressCallback | None = None) -> ScenarioResult:
-    """Run ``scenario`` and return what it produced; the result says whether it passed.
+def run_scenario(
+    scenario: Scenario, *, progress: ProgressCallback | None = None
+) -> ScenarioResult:
+    """Run ``scenario`` and return what it produced, with ``passed`` set by the checks.
 
     :param progress: called as ``progress(position, total, step)`` before each step.
     :raises ScenarioFormatError: when a request built from the file is malformed
@@ -83,7 +93,10 @@ def run_scenario(scenario: Scenario, *, progress: ProgressCallback | None = None
         settings=Settings(**scenario.settings),
     )
     with emulator:
-        emulator.on_delivery(lambda attempt: result.timeline.on_delivery(attempt, emulator))
+        observability.attach(emulator.runtime)
+        emulator.on_delivery(
+            lambda attempt: result.timeline.on_delivery(attempt, emulator)
+        )
         try:
             setup.create_all(scenario, emulator)
             player = StepPlayer(scenario, emulator, result.timeline, result.failed_puts)
@@ -100,11 +113,18 @@ def run_scenario(scenario: Scenario, *, progress: ProgressCallback | None = None
     return result
 
 
-def _run_step(step: Step, player: StepPlayer, emulator: Any, result: ScenarioResult) -> StepResult:
+def _run_step(
+    step: Step, player: StepPlayer, emulator: Any, result: ScenarioResult
+) -> StepResult:
     started = emulator.clock.now()
     checks: list[CheckResult] = []
     if step.kind == "expect":
-        checks = evaluate(step.body, step.path + ("expect",), result.scenario.index.line, _observe(result, emulator))
+        checks = evaluate(
+            step.body,
+            step.path + ("expect",),
+            result.scenario.index.line,
+            _observe(result, emulator),
+        )
     else:
         player.play(step)
     return StepResult(step, started, emulator.clock.now(), checks)
@@ -118,7 +138,9 @@ def _buckets(scenario: Scenario, deliveries: list[DeliveryAttempt]) -> list[str]
     return names
 
 
-def _objects(scenario: Scenario, emulator: Any, deliveries: list[DeliveryAttempt]) -> list[ObjectInfo]:
+def _objects(
+    scenario: Scenario, emulator: Any, deliveries: list[DeliveryAttempt]
+) -> list[ObjectInfo]:
     from botocore.exceptions import ClientError
 
     s3 = setup.s3_client(emulator)
@@ -140,4 +162,21 @@ def _observe(result: ScenarioResult, emulator: Any) -> Observation:
         failed_puts=list(result.failed_puts),
         buffers={state["name"]: state for state in emulator.streams()},
         default_bucket=default_bucket(result.scenario),
+        log_events=_log_events(result.scenario, emulator),
     )
+
+
+def _log_events(scenario: Scenario, emulator: Any) -> list[LogEvent]:
+    if not scenario.log_groups:
+        return []
+    logs = emulator.client("logs")
+    events = []
+    for group, _ in scenario.log_groups:
+        for page in logs.get_paginator("filter_log_events").paginate(
+            logGroupName=group
+        ):
+            events.extend(
+                LogEvent(group, event["logStreamName"], event["message"])
+                for event in page["events"]
+            )
+    return events

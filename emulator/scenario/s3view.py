@@ -60,7 +60,9 @@ def decode_body(body: bytes, content_encoding: str | None) -> bytes:
     return body
 
 
-def list_objects(s3: Any, buckets: list[str], deliveries: list[Any]) -> list[ObjectInfo]:
+def list_objects(
+    s3: Any, buckets: list[str], deliveries: list[Any]
+) -> list[ObjectInfo]:
     """Read every object of ``buckets``, in delivery order, joined with its delivery."""
     delivered = {
         (attempt.bucket, attempt.key): (position, attempt)

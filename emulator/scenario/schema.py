@@ -13,7 +13,15 @@ from emulator.scenario.yamlfile import LineIndex, Path, format_path
 
 __all__ = ["STEP_KINDS", "check_schema", "load_schema"]
 
-STEP_KINDS = ("put", "advance", "flush", "update_destination", "delete_stream", "expect")
+STEP_KINDS = (
+    "put",
+    "advance",
+    "flush",
+    "update_destination",
+    "delete_stream",
+    "fault",
+    "expect",
+)
 
 
 @lru_cache(maxsize=1)
@@ -157,5 +165,7 @@ def check_schema(data: Any, file: str, index: LineIndex) -> None:
     errors = list(_validator().iter_errors(data))
     if not errors:
         return
-    errors.sort(key=lambda e: (index.line(tuple(e.absolute_path)) or 0, -len(e.absolute_path)))
+    errors.sort(
+        key=lambda e: (index.line(tuple(e.absolute_path)) or 0, -len(e.absolute_path))
+    )
     raise _format_error(errors[0], file, index)

@@ -1,4 +1,4 @@
-"""Create a scenario's infrastructure through boto3: buckets, IAM roles, transforms, streams."""
+"""Create a scenario's infrastructure through boto3: buckets, roles, log groups, streams."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import importlib
 import json
 import logging
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from emulator.scenario.errors import ScenarioFormatError, ScenarioRunError
 from emulator.scenario.model import Scenario
@@ -29,36 +30,79 @@ def s3_client(emulator: Any) -> Any:
 
 
 def create_all(scenario: Scenario, emulator: Any) -> None:
-    """Create the buckets, roles, transforms and streams of ``scenario``, in that order."""
-    s3 = s3_client(emulator)
-    for position, bucket in enumerate(scenario.buckets):
-        arguments: dict[str, Any] = {"Bucket": bucket}
-        if scenario.region != "us-east-1":
-            # S3 rejects an explicit us-east-1 location, and needs every other one.
-            arguments["CreateBucketConfiguration"] = {"LocationConstraint": scenario.region}
-        call_aws(scenario, ("setup", "buckets", position), "CreateBucket", s3.create_bucket, arguments)
-    iam = emulator.client("iam")
-    for role in scenario.roles:
-        call_aws(
-            scenario,
-            role.path,
-            "CreateRole",
-            iam.create_role,
-            {"RoleName": role.name, "AssumeRolePolicyDocument": json.dumps(role.trust_policy)},
-        )
-        for name, document in role.policies:
-            arguments = {"RoleName": role.name, "PolicyName": name, "PolicyDocument": json.dumps(document)}
-            call_aws(scenario, role.path, "PutRolePolicy", iam.put_role_policy, arguments)
+    """Create the buckets, roles, log groups, transforms and streams, in that order."""
+    _create_buckets(scenario, emulator)
+    _create_roles(scenario, emulator)
+    _create_log_groups(scenario, emulator)
     for position, (arn, function) in enumerate(scenario.transforms):
         path = ("setup", "transforms", position, "function")
         emulator.register_transform(arn, import_callable(function, scenario, path))
     firehose = emulator.client("firehose")
     for stream in scenario.streams:
-        call_aws(scenario, stream.path, "CreateDeliveryStream", firehose.create_delivery_stream, stream.request)
-        logger.info("scenario %s created delivery stream %s", scenario.name, stream.name)
+        call_aws(
+            scenario,
+            stream.path,
+            "CreateDeliveryStream",
+            firehose.create_delivery_stream,
+            stream.request,
+        )
+        logger.info(
+            "scenario %s created delivery stream %s", scenario.name, stream.name
+        )
 
 
-def call_aws(scenario: Scenario, path: Path, operation: str, method: Callable[..., Any], arguments: dict[str, Any]) -> Any:
+def _create_buckets(scenario: Scenario, emulator: Any) -> None:
+    s3 = s3_client(emulator)
+    for position, bucket in enumerate(scenario.buckets):
+        arguments: dict[str, Any] = {"Bucket": bucket}
+        if scenario.region != "us-east-1":
+            # S3 rejects an explicit us-east-1 location, and needs every other one.
+            arguments["CreateBucketConfiguration"] = {
+                "LocationConstraint": scenario.region
+            }
+        path = ("setup", "buckets", position)
+        call_aws(scenario, path, "CreateBucket", s3.create_bucket, arguments)
+
+
+def _create_roles(scenario: Scenario, emulator: Any) -> None:
+    iam = emulator.client("iam")
+    for role in scenario.roles:
+        arguments = {
+            "RoleName": role.name,
+            "AssumeRolePolicyDocument": json.dumps(role.trust_policy),
+        }
+        call_aws(scenario, role.path, "CreateRole", iam.create_role, arguments)
+        for name, document in role.policies:
+            arguments = {
+                "RoleName": role.name,
+                "PolicyName": name,
+                "PolicyDocument": json.dumps(document),
+            }
+            call_aws(
+                scenario, role.path, "PutRolePolicy", iam.put_role_policy, arguments
+            )
+
+
+def _create_log_groups(scenario: Scenario, emulator: Any) -> None:
+    logs = emulator.client("logs")
+    for position, (group, streams) in enumerate(scenario.log_groups):
+        path = ("setup", "log_groups", position)
+        arguments = {"logGroupName": group}
+        call_aws(scenario, path, "CreateLogGroup", logs.create_log_group, arguments)
+        for stream in streams:
+            arguments = {"logGroupName": group, "logStreamName": stream}
+            call_aws(
+                scenario, path, "CreateLogStream", logs.create_log_stream, arguments
+            )
+
+
+def call_aws(
+    scenario: Scenario,
+    path: Path,
+    operation: str,
+    method: Callable[..., Any],
+    arguments: dict[str, Any],
+) -> Any:
     from botocore.exceptions import ClientError, ParamValidationError
 
     line = scenario.index.line(path)
@@ -82,10 +126,22 @@ def call_aws(scenario: Scenario, path: Path, operation: str, method: Callable[..
         ) from None
 
 
-def import_callable(reference: str, scenario: Scenario, path: Path) -> Callable[..., Any]:
+def _forget_shadowed(top: str, folder: Any) -> None:
+    # Two scenario folders may each contain a module of the same name, so a
+    # module imported for an earlier scenario must not be used for this one.
+    if not ((folder / f"{top}.py").is_file() or (folder / top).is_dir()):
+        return
+    for name in [n for n in sys.modules if n == top or n.startswith(f"{top}.")]:
+        del sys.modules[name]
+
+
+def import_callable(
+    reference: str, scenario: Scenario, path: Path
+) -> Callable[..., Any]:
     """Import ``module:function``, looking in the scenario's folder first."""
     module_name, _, attribute = reference.partition(":")
     folder = str(scenario.base_dir)
+    _forget_shadowed(module_name.split(".")[0], scenario.base_dir)
     sys.path.insert(0, folder)
     try:
         module = importlib.import_module(module_name)

@@ -1,4 +1,4 @@
-"""Play the steps that act on the emulator: put, advance, flush, update, delete."""
+"""Play the steps that act on the emulator: put, advance, flush, update, delete, fault."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from emulator.clock import parse_instant
-from emulator.scenario.errors import ScenarioRunError
+from emulator.scenario.errors import ScenarioFormatError, ScenarioRunError
 from emulator.scenario.expectations import FailedPut
 from emulator.scenario.model import Scenario, Step
 from emulator.scenario.records import RecordSource
@@ -25,7 +25,13 @@ DEFAULT_BATCH_SIZE = 500
 class StepPlayer:
     """Plays steps against one emulator, and keeps what the puts returned."""
 
-    def __init__(self, scenario: Scenario, emulator: Any, timeline: Timeline, failed_puts: list[FailedPut]):
+    def __init__(
+        self,
+        scenario: Scenario,
+        emulator: Any,
+        timeline: Timeline,
+        failed_puts: list[FailedPut],
+    ):
         self.scenario = scenario
         self.emulator = emulator
         self.timeline = timeline
@@ -52,13 +58,17 @@ class StepPlayer:
             else:
                 self._put_record_batch(body["stream"], records)
             self.records_put += len(records)
-            self.timeline.on_put(self.emulator, body["stream"], len(records), sum(map(len, records)))
+            self.timeline.on_put(
+                self.emulator, body["stream"], len(records), sum(map(len, records))
+            )
             if pause:
                 self.emulator.advance(pause)
 
     def _fail(self, stream: str, count: int, code: str, message: str) -> None:
         now = self.emulator.clock.now()
-        self.failed_puts.extend(FailedPut(stream, code, message, now) for _ in range(count))
+        self.failed_puts.extend(
+            FailedPut(stream, code, message, now) for _ in range(count)
+        )
         logger.info("%d records put to %s failed: %s: %s", count, stream, code, message)
 
     def _put_record_batch(self, stream: str, records: list[bytes]) -> None:
@@ -70,7 +80,12 @@ class StepPlayer:
             )
         except ClientError as error:
             details = error.response.get("Error", {})
-            self._fail(stream, len(records), details.get("Code", ""), details.get("Message", ""))
+            self._fail(
+                stream,
+                len(records),
+                details.get("Code", ""),
+                details.get("Message", ""),
+            )
             return
         for entry in response["RequestResponses"]:
             if "ErrorCode" in entry:
@@ -108,14 +123,49 @@ class StepPlayer:
         name = body["stream"]
         description = self.firehose.describe_delivery_stream(DeliveryStreamName=name)
         description = description["DeliveryStreamDescription"]
-        update_member = "ExtendedS3DestinationUpdate" if "ExtendedS3DestinationUpdate" in body else "S3DestinationUpdate"
+        update_member = (
+            "ExtendedS3DestinationUpdate"
+            if "ExtendedS3DestinationUpdate" in body
+            else "S3DestinationUpdate"
+        )
         arguments = {
             "DeliveryStreamName": name,
             "CurrentDeliveryStreamVersionId": description["VersionId"],
             "DestinationId": description["Destinations"][0]["DestinationId"],
             update_member: body[update_member],
         }
-        call_aws(self.scenario, step.path, "UpdateDestination", self.firehose.update_destination, arguments)
+        call_aws(
+            self.scenario,
+            step.path,
+            "UpdateDestination",
+            self.firehose.update_destination,
+            arguments,
+        )
+
+    def _fault(self, step: Step, body: dict[str, Any]) -> None:
+        from emulator import faults
+        from emulator.errors import ConfigurationError
+
+        kind, spec = next(iter(body.items()))
+        spec = dict(spec or {})
+        runtime = self.emulator.runtime
+        try:
+            if kind == "fail_records":
+                faults.fail_records(runtime, spec.pop("stream"), **spec)
+            elif kind == "throttle":
+                faults.throttle(runtime, spec.pop("stream"), **spec)
+            elif kind == "fail_next_writes":
+                faults.fail_next_writes(runtime, spec.pop("count"), **spec)
+            else:
+                faults.clear(runtime, spec.get("stream"))
+        except ConfigurationError as error:
+            raise ScenarioFormatError(
+                self.scenario.file,
+                step.line,
+                format_path(step.path + ("fault", kind)),
+                str(error),
+                "correct the fault as docs/scenarios.md describes",
+            ) from None
 
     def _delete_stream(self, step: Step, body: Any) -> None:
         name = body["stream"] if isinstance(body, dict) else body

@@ -1,4 +1,4 @@
-"""What happened when during a run: arrivals, buffer fill and deliveries, for reports."""
+"""Arrivals and buffer fill during a run, drawn by the HTML report."""
 
 from __future__ import annotations
 
@@ -48,5 +48,10 @@ class Timeline:
     def sample(self, emulator: Any, now: float) -> None:
         for state in emulator.streams():
             self.samples.append(
-                Sample(now, state["name"], state["buffered_bytes"], state["buffered_records"])
+                Sample(
+                    now,
+                    state["name"],
+                    state["buffered_bytes"],
+                    state["buffered_records"],
+                )
             )

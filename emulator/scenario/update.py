@@ -22,7 +22,16 @@ logger = logging.getLogger(__name__)
 __all__ = ["planned_updates", "update_file"]
 
 # Fields whose observed value can replace the expected one.
-UPDATABLE = ("count", "records", "size", "bytes", "reason", "content_encoding", "object_count", "record_count")
+UPDATABLE = (
+    "count",
+    "records",
+    "size",
+    "bytes",
+    "reason",
+    "content_encoding",
+    "object_count",
+    "record_count",
+)
 
 
 def _target(check: CheckResult, field: str) -> Path:
@@ -38,7 +47,9 @@ def planned_updates(result: ScenarioResult) -> tuple[list[tuple[Path, Any]], lis
     for check in result.failed_checks:
         for mismatch in check.mismatches:
             path = _target(check, mismatch.field)
-            where = f"{result.scenario.file}:{check.line}: {check.label}: {mismatch.field}"
+            where = (
+                f"{result.scenario.file}:{check.line}: {check.label}: {mismatch.field}"
+            )
             if mismatch.field not in UPDATABLE or path not in index.values:
                 skipped.append(f"{where} (not updated: write it by hand)")
             elif check.observed.get(path) is None:
@@ -50,7 +61,11 @@ def planned_updates(result: ScenarioResult) -> tuple[list[tuple[Path, Any]], lis
 
 def _yaml_scalar(value: Any) -> str:
     if isinstance(value, str):
-        return value if value.replace("-", "").replace("_", "").isalnum() else json.dumps(value)
+        return (
+            value
+            if value.replace("-", "").replace("_", "").isalnum()
+            else json.dumps(value)
+        )
     return json.dumps(value)
 
 
@@ -65,12 +80,16 @@ def update_file(result: ScenarioResult) -> tuple[list[str], list[str]]:
     text = result.scenario.text
     index = result.scenario.index
     changes = []
-    for path, value in sorted(updates, key=lambda item: index.values[item[0]].start, reverse=True):
+    for path, value in sorted(
+        updates, key=lambda item: index.values[item[0]].start, reverse=True
+    ):
         span = index.values[path]
         old = text[span.start : span.end]
         new = _yaml_scalar(value)
         text = text[: span.start] + new + text[span.end :]
-        changes.append(f"{result.scenario.file}:{span.line}: {format_path(path)}: {old.strip()} -> {new}")
+        changes.append(
+            f"{result.scenario.file}:{span.line}: {format_path(path)}: {old.strip()} -> {new}"
+        )
     FilePath(result.scenario.file).write_text(text, encoding="utf-8")
     logger.info("updated %d expectations in %s", len(changes), result.scenario.file)
     return sorted(changes), skipped

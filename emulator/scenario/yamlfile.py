@@ -21,7 +21,7 @@ Path = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class Span:
-    """Where a value sits in the text: 1-based line, and character offsets."""
+    """Position of a value in the text: 1-based line, and character offsets."""
 
     line: int
     start: int
@@ -82,7 +82,11 @@ def _index(node: yaml.Node, path: Path, index: LineIndex, file: str) -> None:
     elif isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            key = (
+                key_node.value
+                if isinstance(key_node, yaml.ScalarNode)
+                else str(key_node)
+            )
             if key == "<<":
                 continue
             if key in seen:

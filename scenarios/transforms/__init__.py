@@ -1,0 +1,1 @@
+"""Python stand-ins for the Lambda functions that bundled scenarios name."""
