@@ -59,8 +59,14 @@ def partitioned() -> dict[str, Any]:
                 {
                     "Type": "MetadataExtraction",
                     "Parameters": [
-                        {"ParameterName": "MetadataExtractionQuery", "ParameterValue": QUERY},
-                        {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+                        {
+                            "ParameterName": "MetadataExtractionQuery",
+                            "ParameterValue": QUERY,
+                        },
+                        {
+                            "ParameterName": "JsonParsingEngine",
+                            "ParameterValue": "JQ-1.6",
+                        },
                     ],
                 }
             ],

@@ -29,7 +29,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-CONFTEST = '''
+CONFTEST = """
 import json
 import os
 import time
@@ -56,9 +56,9 @@ def pytest_runtestloop(session):
         elapsed = time.perf_counter() - started
         with open(os.environ["BENCH_RESULT"], "w") as result:
             json.dump({"loop_seconds": elapsed}, result)
-'''
+"""
 
-TEST_TEMPLATE = '''
+TEST_TEMPLATE = """
 import boto3
 import pytest
 
@@ -79,7 +79,7 @@ def test_put_record(case, {fixture}):
         DeliveryStreamName="bench", Record={{"Data": b'{{"case": %d}}\\n' % case}}
     )
     assert response["RecordId"]
-'''
+"""
 
 VARIANTS = {"bare mock_aws": "bare_mock_aws", "firehose": "firehose"}
 
@@ -106,11 +106,18 @@ def run_once(directory: Path, fixture: str) -> tuple[float, float]:
     command.append(f"test_{fixture}.py")
     started = time.perf_counter()
     completed = subprocess.run(
-        command, cwd=directory, env=environment, capture_output=True, text=True
+        command,
+        cwd=directory,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - started
     if completed.returncode != 0:
-        raise SystemExit(f"pytest failed for {fixture}:\n{completed.stdout}\n{completed.stderr}")
+        raise SystemExit(
+            f"pytest failed for {fixture}:\n{completed.stdout}\n{completed.stderr}"
+        )
     loop = json.loads(result_path.read_text())["loop_seconds"]
     return loop, wall
 
@@ -127,8 +134,12 @@ def main() -> None:
         for _ in range(arguments.rounds):
             for name, fixture in VARIANTS.items():
                 timings[name].append(run_once(directory, fixture))
-    loops = {name: statistics.median(t[0] for t in runs) for name, runs in timings.items()}
-    walls = {name: statistics.median(t[1] for t in runs) for name, runs in timings.items()}
+    loops = {
+        name: statistics.median(t[0] for t in runs) for name, runs in timings.items()
+    }
+    walls = {
+        name: statistics.median(t[1] for t in runs) for name, runs in timings.items()
+    }
     print(f"{arguments.cases} cases, median of {arguments.rounds} runs each")
     for name in VARIANTS:
         per_case = loops[name] / arguments.cases * 1000
@@ -138,8 +149,10 @@ def main() -> None:
         )
     loop_ratio = loops["firehose"] / loops["bare mock_aws"]
     wall_ratio = walls["firehose"] / walls["bare mock_aws"]
-    print(f"  ratio firehose / bare mock_aws: test loop {loop_ratio:.2f}x (target < 1.2x), "
-          f"whole run {wall_ratio:.2f}x")
+    print(
+        f"  ratio firehose / bare mock_aws: test loop {loop_ratio:.2f}x (target < 1.2x), "
+        f"whole run {wall_ratio:.2f}x"
+    )
 
 
 if __name__ == "__main__":

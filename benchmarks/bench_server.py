@@ -1,16 +1,18 @@
 """Measure PutRecordBatch ingestion over HTTP: firehose-emulator serve against moto's server.
 
 Both servers run as separate processes on 127.0.0.1 and get the same
-workload in one run: CLIENTS threads, each with its own boto3 client, each
-sending BATCHES PutRecordBatch calls of 500 JSON events of about 200 bytes to
-one delivery stream with an S3 destination (5 MiB / 60 s buffering hints).
-moto's own Firehose writes one S3 object per call; the emulator buffers and
-writes 5 MiB objects, as AWS does.
+workload in one run. CLIENTS threads, each with its own boto3 client, send
+BATCHES PutRecordBatch calls each. A call carries 500 JSON events of about 200
+bytes to one delivery stream with an S3 destination (5 MiB / 60 s hints).
+The batches are made before timing starts. moto's own Firehose writes one S3
+object per call; the emulator buffers and writes 5 MiB objects, as AWS does.
 
-Printed per server: records/s, MiB/s of record data, failed requests (an
-exception or a non-zero FailedPutCount), the server's resident memory (RSS,
-from /proc, so Linux only) after setup and after the run, and the bytes its
-S3 holds afterwards, since both servers keep delivered objects in memory.
+Printed per server: records/s and MiB/s of record data, failed requests (an
+exception or a non-zero FailedPutCount), the server's CPU time, and its
+resident memory (RSS, read from /proc, so Linux only) before, half-way
+through and after the run. Both servers keep the objects they write in
+moto's S3, which holds objects under 5 MiB in memory and larger ones in
+temporary files, so the RSS of moto's server grows with the data it stores.
 The last line gives the emulator's throughput as a ratio of moto's.
 
 Run: python benchmarks/bench_server.py [--clients 4] [--batches 100]
@@ -42,6 +44,8 @@ from emulator.control_client import ServerProcess
 BUCKET = "bench-bucket"
 STREAM = "bench-stream"
 RECORDS_PER_BATCH = 500
+# Distinct batches each client cycles through, made before the clock starts.
+BATCH_POOL = 20
 EVENT_TYPES = ("Delivered", "Read", "Opened", "Deleted")
 MIB = 1024 * 1024
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -58,7 +62,9 @@ class Result:
     failed_requests: int = 0
     errors: list[str] = field(default_factory=list)
     rss_start: int = 0
+    rss_half: int = 0
     rss_end: int = 0
+    cpu_seconds: float = 0.0
     stored_start: int = 0
     stored_end: int = 0
 
@@ -85,6 +91,12 @@ def make_batch(rng: random.Random, client: int, batch: int) -> list[dict[str, by
         }
         records.append({"Data": json.dumps(event).encode() + b"\n"})
     return records
+
+
+def make_pool(client: int) -> list[list[dict[str, bytes]]]:
+    """Return the batches one client cycles through."""
+    rng = random.Random(client)
+    return [make_batch(rng, client, index) for index in range(BATCH_POOL)]
 
 
 def client_for(service: str, endpoint: str) -> object:
@@ -121,6 +133,12 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return the user plus system CPU time a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stored_bytes(endpoint: str) -> int:
     s3 = client_for("s3", endpoint)
     total = 0
@@ -130,12 +148,15 @@ def stored_bytes(endpoint: str) -> int:
 
 
 def send(
-    endpoint: str, client_index: int, batches: int, result: Result, lock: threading.Lock
+    endpoint: str,
+    batches: list[list[dict[str, bytes]]],
+    count: int,
+    result: Result,
+    lock: threading.Lock,
 ) -> None:
     firehose = client_for("firehose", endpoint)
-    rng = random.Random(client_index)
-    for batch_index in range(batches):
-        records = make_batch(rng, client_index, batch_index)
+    for batch_index in range(count):
+        records = batches[batch_index % len(batches)]
         size = sum(len(record["Data"]) for record in records)
         try:
             response = firehose.put_record_batch(
@@ -154,26 +175,51 @@ def send(
             result.data_bytes += size
 
 
+def sample_rss_at_half(
+    pid: int, result: Result, half: int, done: threading.Event
+) -> None:
+    """Record the server's RSS once half of the records have been sent."""
+    while not done.wait(0.05):
+        if result.records >= half:
+            result.rss_half = rss_bytes(pid)
+            return
+
+
 def run_workload(
     name: str, endpoint: str, pid: int, clients: int, batches: int
 ) -> Result:
     create_stream(endpoint)
+    pools = [make_pool(client) for client in range(clients)]
+
     result = Result(name)
-    warmup = Result(name)
-    send(endpoint, 99, 2, warmup, threading.Lock())
+    send(endpoint, pools[0], 2, Result(name), threading.Lock())
     result.rss_start = rss_bytes(pid)
     result.stored_start = stored_bytes(endpoint)
+    cpu_start = cpu_seconds(pid)
     lock = threading.Lock()
+    done = threading.Event()
+    half = clients * batches * RECORDS_PER_BATCH // 2
+    sampler = threading.Thread(
+        target=sample_rss_at_half, args=(pid, result, half, done)
+    )
     threads = [
-        threading.Thread(target=send, args=(endpoint, index, batches, result, lock))
+        threading.Thread(
+            target=send, args=(endpoint, pools[index], batches, result, lock)
+        )
         for index in range(clients)
     ]
+
     started = time.perf_counter()
+    sampler.start()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     result.seconds = time.perf_counter() - started
+
+    done.set()
+    sampler.join()
+    result.cpu_seconds = cpu_seconds(pid) - cpu_start
     result.rss_end = rss_bytes(pid)
     result.stored_end = stored_bytes(endpoint)
     return result
@@ -205,19 +251,22 @@ def start_moto_server() -> tuple[subprocess.Popen[bytes], str]:
 
 def report(result: Result) -> None:
     print(
-        f"{result.name:<20} {result.records:>9} records in {result.seconds:6.2f} s: "
-        f"{result.records_per_second:>9.0f} records/s, {result.mib_per_second:6.2f} MiB/s, "
+        f"{result.name:<18} {result.records} records in {result.seconds:.2f} s: "
+        f"{result.records_per_second:.0f} records/s, {result.mib_per_second:.2f} MiB/s, "
         f"failed requests: {result.failed_requests}"
     )
-    growth = result.rss_end - result.rss_start
-    stored = result.stored_end - result.stored_start
+    cpu_per_100k = (
+        result.cpu_seconds / result.records * 100_000 if result.records else 0
+    )
+    stored = (result.stored_end - result.stored_start) / MIB
     print(
-        f"{'':<20} RSS {result.rss_start / MIB:.1f} -> {result.rss_end / MIB:.1f} MiB "
-        f"(+{growth / MIB:.1f} MiB); objects written to its in-memory S3: "
-        f"{stored / MIB:.1f} MiB; growth beyond them: {(growth - stored) / MIB:.1f} MiB"
+        f"{'':<18} server CPU {result.cpu_seconds:.1f} s ({cpu_per_100k:.1f} s per "
+        f"100k records); RSS start {result.rss_start / MIB:.1f} MiB, half-way "
+        f"{result.rss_half / MIB:.1f} MiB, end {result.rss_end / MIB:.1f} MiB; "
+        f"objects written: {stored:.1f} MiB"
     )
     for error in result.errors[:3]:
-        print(f"{'':<20} error: {error}")
+        print(f"{'':<18} error: {error}")
 
 
 def main() -> int:

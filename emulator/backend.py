@@ -10,6 +10,7 @@ returns, and is gone as soon as DeleteDeliveryStream returns.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from datetime import datetime, timezone
@@ -121,7 +122,10 @@ class EmulatedFirehoseBackend(FirehoseBackend):
                 ),
             )
             s3_destination_configuration = None
-            extended_s3_destination_configuration = destination
+            # moto renames members of the dict it is given (S3BackupConfiguration
+            # becomes S3BackupDescription), so it gets a copy and the
+            # normalised configuration is stored afterwards.
+            extended_s3_destination_configuration = copy.deepcopy(destination)
         arn = super().create_delivery_stream(
             region,
             delivery_stream_name,
@@ -134,6 +138,8 @@ class EmulatedFirehoseBackend(FirehoseBackend):
             tags,
         )
         stream = self.delivery_streams[delivery_stream_name]
+        if extended_s3_destination_configuration:
+            stream.destinations[0]["ExtendedS3"] = destination
         now = runtime.current().clock.now()
         stream.create_timestamp = _epoch(now)
         stream.last_update_timestamp = None

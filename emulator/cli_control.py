@@ -9,7 +9,12 @@ from typing import Any
 
 import click
 
-from emulator.control_client import DEFAULT_ENDPOINT, ControlAPIError, ControlClient
+from emulator.control_client import (
+    DEFAULT_ENDPOINT,
+    ControlAPIError,
+    ControlClient,
+    default_endpoint,
+)
 
 __all__ = ["advance", "deliveries", "flush", "reset", "streams"]
 
@@ -27,8 +32,8 @@ def _common_options(function: Callable[..., Any]) -> Callable[..., Any]:
         "--endpoint",
         envvar="FIREHOSE_EMULATOR_ENDPOINT",
         show_envvar=True,
-        default=DEFAULT_ENDPOINT,
-        show_default=True,
+        default=default_endpoint,
+        show_default=f"AWS_ENDPOINT_URL, then {DEFAULT_ENDPOINT}",
         help="URL of the firehose-emulator server.",
     )(function)
 
@@ -113,7 +118,7 @@ def _emit(
 @_common_options
 @click.option("--stream", help="Deliver only this delivery stream's buffers.")
 def flush(endpoint: str, output: str, stream: str | None) -> None:
-    """Deliver every buffered record now, whatever the buffering hints say."""
+    """Deliver every buffered record now, whatever the buffering hints are."""
     _emit(_call(endpoint, "flush", stream), output, _print_deliveries)
 
 

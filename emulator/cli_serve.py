@@ -90,6 +90,19 @@ def load_config(path: str | os.PathLike[str]) -> dict[str, list[Any]]:
         if not isinstance(entries, list):
             raise ConfigFileError(f"{path}: {key!r} must be a list")
         config[key] = entries
+    for index, bucket in enumerate(config["buckets"]):
+        if not isinstance(bucket, str) and not (
+            isinstance(bucket, dict) and isinstance(bucket.get("Bucket"), str)
+        ):
+            raise ConfigFileError(
+                f"{path}: buckets[{index}] must be a bucket name or a CreateBucket "
+                "request with a Bucket"
+            )
+    for index, role in enumerate(config["roles"]):
+        if not isinstance(role, dict) or not isinstance(role.get("RoleName"), str):
+            raise ConfigFileError(
+                f"{path}: roles[{index}] must be a CreateRole request with a RoleName"
+            )
     config["streams"] = [
         _stream_request(entry, path, index)
         for index, entry in enumerate(config["streams"])
@@ -116,7 +129,8 @@ def _local_client(service: str, region: str) -> Any:
 
     if not moto_glue.mock_active():
         raise RuntimeError(
-            "moto's mock_aws is not active; the setup requests would leave"
+            "cannot apply --config: moto's mock_aws is not active in this process, "
+            "so the setup requests would go to AWS"
         )
     host = (
         "iam.amazonaws.com" if service == "iam" else f"{service}.{region}.amazonaws.com"
@@ -178,7 +192,7 @@ def apply_config(
     iam = _local_client("iam", region)
     firehose = _local_client("firehose", region)
     for bucket in config["buckets"]:
-        name = bucket if isinstance(bucket, str) else bucket.get("Bucket")
+        name = bucket if isinstance(bucket, str) else bucket["Bucket"]
         steps.append(
             (f"bucket {name!r}", lambda b=bucket: _create_bucket(s3, b, region))
         )
@@ -190,7 +204,7 @@ def apply_config(
                 )
             )
     for role in config["roles"]:
-        name = role.get("RoleName") if isinstance(role, dict) else role
+        name = role["RoleName"]
         steps.append((f"role {name!r}", lambda r=role: _create_role(iam, r)))
     for stream in config["streams"]:
         name = stream["DeliveryStreamName"]

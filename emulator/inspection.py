@@ -1,7 +1,7 @@
 """Reading what was delivered: objects, records and buffered state, for tests.
 
-Objects are read through S3's API with boto3, and the delivery log says which
-stream wrote each object and how many records it holds. The same code serves
+Objects are read through S3's API with boto3, and the delivery log records
+which stream wrote each object and how many records it contains. The same code serves
 the in-process emulator (moto's S3) and a server's endpoint.
 """
 
@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 __all__ = [
     "DeliveredObject",
@@ -39,7 +40,7 @@ _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
 class DeliveredObject:
     """One object that a delivery stream wrote, with its body decompressed.
 
-    ``records`` and ``delivered_at`` come from the delivery log; ``size`` is
+    ``records`` and ``delivered_at`` come from the delivery log. ``size`` is
     the stored (compressed) size and ``body`` the decompressed content.
     """
 
@@ -77,7 +78,7 @@ class DeliveredObject:
 
 
 def split_lines(body: bytes) -> list[str]:
-    """Split a body into lines on ``\\n``; a final newline ends the last line.
+    """Split a body into lines on ``\\n``, where a final newline ends the last line.
 
     A ``\\r`` before the newline is removed. Other Unicode line breaks stay in
     the line, because JSON strings may contain them.
@@ -88,7 +89,7 @@ def split_lines(body: bytes) -> list[str]:
     pieces = text.split("\n")
     if pieces[-1] == "":
         pieces.pop()
-    return [piece[:-1] if piece.endswith("\r") else piece for piece in pieces]
+    return [piece.removesuffix("\r") for piece in pieces]
 
 
 def split_json(body: bytes, *, source: str = "the body") -> list[Any]:
@@ -96,7 +97,7 @@ def split_json(body: bytes, *, source: str = "the body") -> list[Any]:
 
     Documents may be separated by newlines or other whitespace, or by nothing,
     as Firehose writes records without a delimiter. Two numbers written with
-    nothing between them cannot be told apart, so they read as one number.
+    nothing between them cannot be distinguished, so they read as one number.
 
     :raises ValueError: if the body is not such a sequence; the message names
         ``source`` and the position.
@@ -252,8 +253,10 @@ def _check_keys(
     if not mismatched:
         return []
     return [
-        f"{len(mismatched)} of {len(found)} keys do not match {pattern.pattern!r}, "
-        f"such as {mismatched[0]!r}"
+        (
+            f"{len(mismatched)} of {len(found)} keys do not match {pattern.pattern!r}, "
+            f"such as {mismatched[0]!r}"
+        )
     ]
 
 
@@ -501,8 +504,8 @@ class InspectionMixin:
 
         The first four parameters select objects as :meth:`objects` does.
         With no ``objects`` count, at least one object must exist. Every key
-        must match ``key_pattern`` in full; every item of ``contains`` must
-        occur in the decompressed content; ``documents`` (JSON) and ``lines``
+        must match ``key_pattern`` in full. Every item of ``contains`` must
+        occur in the decompressed content. ``documents`` (JSON) and ``lines``
         must equal what was delivered, in any order.
 
         :raises AssertionError: listing each difference, every object found

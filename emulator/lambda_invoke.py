@@ -96,7 +96,7 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         """Return the milliseconds left before Firehose abandons the call."""
-        return max(0, int((self.deadline - self.now()) * 1000))
+        return max(0, round((self.deadline - self.now()) * 1000))
 
 
 @dataclass

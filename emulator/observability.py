@@ -2,10 +2,11 @@
 
 ``attach(runtime)`` subscribes to the runtime's events:
 
-- Metrics go to moto's CloudWatch in the ``AWS/Firehose`` namespace with the
-  dimension ``DeliveryStreamName``, one datapoint per event, stamped with the
-  emulator's clock. AWS publishes the same names as one-minute aggregates, so
-  statistics over a period of 60 seconds or more read the same.
+- Metrics appear in moto's CloudWatch in the ``AWS/Firehose`` namespace with
+  the dimension ``DeliveryStreamName``, as one-minute aggregates stamped with
+  the emulator's clock, like the datapoints AWS publishes. They are kept here
+  and served through moto's ``CloudWatchMetricProvider`` hook, so that memory
+  grows with the minutes of traffic, not with the number of calls.
 - When a stream's ``CloudWatchLoggingOptions`` are enabled, each failed
   delivery and each group of processing failures becomes one log event in that
   log group and log stream. Firehose writes only to a log group and log stream
@@ -22,12 +23,17 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
+from moto.core.common_models import CloudWatchMetricProvider
+
 from emulator import access, faults, prefixes
+from emulator import runtime as runtime_module
 
 if TYPE_CHECKING:
     from emulator.runtime import DeliveryAttempt, Runtime
@@ -35,9 +41,19 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["NAMESPACE", "Observability", "attach", "detach", "log_event_document"]
+__all__ = [
+    "NAMESPACE",
+    "FirehoseMetricProvider",
+    "MetricStore",
+    "Observability",
+    "attach",
+    "detach",
+    "log_event_document",
+]
 
 NAMESPACE = "AWS/Firehose"
+# CloudWatch keeps one-minute datapoints for 15 days.
+RETENTION_SECONDS = 15 * 24 * 3600
 
 # The object name ends in -<yyyy-MM-dd-HH-mm-ss>-<uuid4><extension>, where the
 # time is the arrival of the oldest record in the stream's CustomTimeZone.
@@ -91,11 +107,95 @@ def _version_number(version_id: str) -> int | str:
     return int(version_id) if str(version_id).isdigit() else version_id
 
 
+@dataclass
+class _Aggregate:
+    """The statistics of one metric of one stream over one minute."""
+
+    unit: str
+    total: float = 0.0
+    count: int = 0
+    minimum: float = math.inf
+    maximum: float = -math.inf
+
+    def add(self, value: float) -> None:
+        self.total += value
+        self.count += 1
+        self.minimum = min(self.minimum, value)
+        self.maximum = max(self.maximum, value)
+
+
+class MetricStore:
+    """One-minute aggregates of the Firehose metrics of one runtime's streams."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._minutes: dict[tuple[str, str, str, str, int], _Aggregate] = {}
+        self._oldest_minute: int | None = None
+
+    def add(
+        self, stream: StreamRuntime, when: float, values: list[tuple[str, float, str]]
+    ) -> None:
+        """Add one datapoint per ``(name, value, unit)`` at time ``when``."""
+        minute = int(when // 60) * 60
+        with self._lock:
+            for name, value, unit in values:
+                key = (stream.account_id, stream.region, stream.name, name, minute)
+                aggregate = self._minutes.get(key)
+                if aggregate is None:
+                    aggregate = self._minutes[key] = _Aggregate(unit)
+                    self._expire(minute)
+                aggregate.add(float(value))
+
+    def _expire(self, minute: int) -> None:
+        cutoff = minute - RETENTION_SECONDS
+        if self._oldest_minute is not None and self._oldest_minute >= cutoff:
+            return
+        self._minutes = {k: v for k, v in self._minutes.items() if k[4] >= cutoff}
+        self._oldest_minute = min((k[4] for k in self._minutes), default=minute)
+
+    def data(self, account_id: str, region: str) -> list[Any]:
+        """Return moto datapoints for the streams of one account and region."""
+        from moto.cloudwatch.models import MetricAggregatedDatum
+
+        with self._lock:
+            items = list(self._minutes.items())
+        return [
+            MetricAggregatedDatum(
+                namespace=NAMESPACE,
+                name=name,
+                min_stat=aggregate.minimum,
+                max_stat=aggregate.maximum,
+                sample_count=aggregate.count,
+                sum_stat=aggregate.total,
+                dimensions=[{"Name": "DeliveryStreamName", "Value": stream_name}],
+                # moto keeps metric timestamps as naive UTC datetimes.
+                timestamp=datetime.fromtimestamp(minute, tz=timezone.utc).replace(
+                    tzinfo=None
+                ),
+                unit=aggregate.unit,
+            )
+            for (account, zone, stream_name, name, minute), aggregate in items
+            if account == account_id and zone == region
+        ]
+
+
+class FirehoseMetricProvider(CloudWatchMetricProvider):
+    """Serves the active emulator's Firehose metrics to moto's CloudWatch when read."""
+
+    @staticmethod
+    def get_cloudwatch_metrics(account_id: str, region: str) -> list[Any]:
+        observer = runtime_module.current().__dict__.get("observability")
+        if observer is None:
+            return []
+        return observer.metrics.data(account_id, region)
+
+
 class Observability:
     """The subscriber that turns runtime events into CloudWatch logs and metrics."""
 
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
+        self.metrics = MetricStore()
         self._reported: set[tuple[str, ...]] = set()
         self._lock = threading.Lock()
         self._handlers: dict[str, Callable[..., None]] = {
@@ -125,7 +225,7 @@ class Observability:
         **_: Any,
     ) -> None:
         quota = faults.quotas_in_force(self.runtime, stream)
-        self.put_metrics(
+        self.metrics.add(
             stream,
             self.runtime.clock.now(),
             [
@@ -146,7 +246,7 @@ class Observability:
     def _on_delivery(
         self, stream: StreamRuntime, attempt: DeliveryAttempt, **_: Any
     ) -> None:
-        self.put_metrics(stream, attempt.time, _delivery_metrics(stream, attempt))
+        self.metrics.add(stream, attempt.time, _delivery_metrics(stream, attempt))
         if attempt.outcome == "delivered" or attempt.error_code is None:
             return
         options = _logging_options(stream, attempt.kind)
@@ -175,28 +275,6 @@ class Observability:
             self.write_log_events(stream, options, when, [message])
 
     # Writers ----------------------------------------------------------------
-
-    def put_metrics(
-        self, stream: StreamRuntime, when: float, values: list[tuple[str, float, str]]
-    ) -> None:
-        """Put datapoints for ``stream`` into moto's CloudWatch at time ``when``."""
-        from moto.cloudwatch.models import cloudwatch_backends
-
-        # moto keeps metric timestamps as naive UTC datetimes.
-        timestamp = datetime.fromtimestamp(when, tz=timezone.utc).replace(tzinfo=None)
-        dimensions = [{"Name": "DeliveryStreamName", "Value": stream.name}]
-        data = [
-            {
-                "MetricName": name,
-                "Value": float(value),
-                "Unit": unit,
-                "Timestamp": timestamp,
-                "Dimensions": dimensions,
-            }
-            for name, value, unit in values
-        ]
-        backend = cloudwatch_backends[stream.account_id][stream.region]
-        backend.put_metric_data(NAMESPACE, data)
 
     def write_log_events(
         self,

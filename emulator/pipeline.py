@@ -57,9 +57,9 @@ class Pipeline:
         query_names, lambda_names = prefixes.partition_key_names(
             destination.get("Prefix")
         )
-        # A partition is one evaluated prefix, so only the keys the prefix
-        # names tell partitions apart; other keys a query or Lambda returns
-        # are ignored.
+        # A partition is one evaluated prefix, so only the keys that the
+        # prefix names tell partitions apart. Other keys that a query or a
+        # Lambda function returns are ignored.
         self.query_key_names = tuple(sorted(query_names))
         self.lambda_key_names = tuple(sorted(lambda_names))
         self.waiting: list[SourceRecord] = []
@@ -161,7 +161,7 @@ class Pipeline:
     def _route(
         self, processed: list[ProcessedRecord], partition_limit: int, now: float
     ) -> list[FailedRecord]:
-        """Add processed records to their partitions' buffers; return those that fail.
+        """Add processed records to their partitions' buffers, and return failures.
 
         A record fails when a key that the prefix names has no value, or when
         its partition would be one more than the active-partition limit.
@@ -213,7 +213,7 @@ class Pipeline:
         )
 
     def _undelimited(self, record: ProcessedRecord) -> ProcessedRecord:
-        """Return the record as it was before AppendDelimiterToRecord added its newline."""
+        """Return the record without the newline that AppendDelimiterToRecord added."""
         if not self.settings.append_delimiter:
             return record
         return ProcessedRecord(record.source, record.data[:-1])

@@ -224,7 +224,7 @@ def _json_text(data: bytes) -> str:
     """Return the record as text if it contains exactly one JSON value."""
     try:
         text = data.decode("utf-8")
-        json.loads(text, parse_constant=_reject_constant)
+        _STRICT_JSON.decode(text)
     except (UnicodeDecodeError, ValueError):
         raise PartitionKeyError(
             METADATA_EXTRACTION_ERROR_CODE, NON_JSON_MESSAGE
@@ -234,6 +234,11 @@ def _json_text(data: bytes) -> str:
 
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
+
+
+# One decoder for every record: building one per call costs more than parsing
+# a small record. NaN and Infinity are not JSON, so they are rejected.
+_STRICT_JSON = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _key_text(value: object) -> str:

@@ -76,7 +76,7 @@ class RequestGate:
     """Counts requests in flight, so that a reset or a shutdown can wait for them.
 
     Requests enter with ``shared()``. ``exclusive()`` waits until none is in
-    flight and holds new ones back meanwhile; ``close()`` rejects new ones.
+    flight and makes new ones wait meanwhile; ``close()`` rejects new ones.
     """
 
     def __init__(self) -> None:
@@ -118,12 +118,14 @@ class RequestGate:
         """Reject new requests; return whether those in flight finished within ``timeout``."""
         with self._condition:
             self._closed = True
-            return self._condition.wait_for(lambda: self._active == 0, timeout)
+            return self._condition.wait_for(
+                lambda: self._active == 0 and not self._exclusive, timeout
+            )
 
 
 @dataclass
 class ShutdownReport:
-    """What the final flush on shutdown delivered, and what it could not."""
+    """Counts of the objects and records the final flush delivered, and of records lost."""
 
     delivered_objects: int = 0
     delivered_records: int = 0
@@ -154,6 +156,9 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes:
     application behind reads it as usual. An oversized body is read and
     discarded (up to ``DISCARD_LIMIT_BYTES``) so that the client, still
     sending, receives the 413 response instead of a reset connection.
+
+    NOTE: the limit applies to the body as sent. moto decompresses a body
+    sent with ``Content-Encoding: gzip`` afterwards, with no limit of its own.
     """
     stream = environ["wsgi.input"]
     length = (environ.get("CONTENT_LENGTH") or "").strip()
@@ -317,7 +322,12 @@ class EmulatorServer:
             request_handler=_QuietRequestHandler,
         )
         self.port = self._http.port
-        self._start_emulator()
+        try:
+            self._start_emulator()
+        except BaseException:
+            self._http.server_close()
+            self._stop_emulator()
+            raise
 
     @property
     def url(self) -> str:
@@ -397,6 +407,7 @@ class EmulatorServer:
 
     def _final_flush(self, emulator: FirehoseEmulator) -> ShutdownReport:
         report = ShutdownReport()
+        lost: list[DeliveryAttempt] = []
         failed: list[DeliveryAttempt] = []
         for round_number in range(1, FINAL_FLUSH_ROUNDS + 1):
             attempts = emulator.flush()
@@ -404,7 +415,8 @@ class EmulatorServer:
                 if attempt.outcome == "delivered":
                     report.delivered_objects += 1
                     report.delivered_records += attempt.records
-            failed = [attempt for attempt in attempts if attempt.outcome != "delivered"]
+            lost.extend(attempt for attempt in attempts if attempt.outcome == "dropped")
+            failed = [attempt for attempt in attempts if attempt.outcome == "failed"]
             if not failed:
                 break
             if round_number < FINAL_FLUSH_ROUNDS:
@@ -414,8 +426,9 @@ class EmulatorServer:
                     FINAL_FLUSH_RETRY_SECONDS,
                 )
                 threading.Event().wait(FINAL_FLUSH_RETRY_SECONDS)
-        report.lost_records = sum(attempt.records for attempt in failed)
-        for attempt in failed:
+        lost.extend(failed)
+        report.lost_records = sum(attempt.records for attempt in lost)
+        for attempt in lost:
             logger.error(
                 "lost %d records of stream %s on shutdown: delivery to s3://%s failed: %s",
                 attempt.records,
@@ -436,7 +449,9 @@ class EmulatorServer:
         else:
             response = self._handle_aws(environ)
         status, headers, body = response
-        headers = [*headers, ("Content-Length", str(len(body)))]
+        # A HEAD response keeps the Content-Length of the body it omits.
+        if not any(name.lower() == "content-length" for name, _ in headers):
+            headers = [*headers, ("Content-Length", str(len(body)))]
         start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         return [body]
 
@@ -454,10 +469,13 @@ class EmulatorServer:
                 protocol, 413, "RequestEntityTooLarge", message, request_id
             )
         except ValueError as error:
+            logger.warning("rejected a request: %s", error)
             return aws_error(protocol, 400, "BadRequest", str(error), request_id)
         if protocol == "json":
             problem = json_body_error(body)
             if problem is not None:
+                target = environ.get("HTTP_X_AMZ_TARGET")
+                logger.warning("rejected %s: %s", target, problem)
                 return aws_error(
                     protocol, 400, "SerializationException", problem, request_id
                 )
@@ -465,6 +483,7 @@ class EmulatorServer:
             with self.gate.shared():
                 response = self._call_moto(environ)
         except ServerStopping:
+            logger.info("rejected a request: the emulator is shutting down")
             message = "the emulator is shutting down; retry against a new server"
             return aws_error(protocol, 503, "ServiceUnavailable", message, request_id)
         except Exception as error:  # noqa: BLE001 - becomes an AWS-shaped error
@@ -497,7 +516,7 @@ class EmulatorServer:
         headers = [
             (name, value)
             for name, value in captured["headers"]
-            if name.lower() not in ("content-length", "transfer-encoding", "connection")
+            if name.lower() not in ("transfer-encoding", "connection")
         ]
         return captured["status"], headers, written + body
 
@@ -593,13 +612,24 @@ class ControlAPI:
         self.server = server
 
     def handle(self, environ: dict[str, Any]) -> Response:
-        """Answer one control request; every failure becomes a JSON error."""
+        """Handle one control request; every failure becomes a JSON error."""
         try:
             return self._dispatch(environ)
         except ControlError as error:
+            logger.info(
+                "rejected control request %s %s: %d %s: %s",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                error.status,
+                error.code,
+                error.message,
+            )
             payload = {"error": error.code, "message": error.message}
             return json_response(error.status, payload, error.headers)
         except ServerStopping:
+            logger.info(
+                "rejected control request %s: shutting down", environ.get("PATH_INFO")
+            )
             message = "the emulator is shutting down"
             return json_response(503, {"error": "ServerStopping", "message": message})
         except Exception as error:
@@ -608,8 +638,17 @@ class ControlAPI:
             return json_response(500, {"error": "InternalError", "message": message})
 
     def handle_moto_reset(self, environ: dict[str, Any]) -> Response:
-        """Answer moto's own ``POST /moto-api/reset`` with a full reset, as moto shapes it."""
-        self.server.reset()
+        """Handle moto's own ``POST /moto-api/reset`` with a full reset, in moto's response shape."""
+        try:
+            self.server.reset()
+        except ServerStopping:
+            logger.info("rejected POST /moto-api/reset: shutting down")
+            message = "the emulator is shutting down"
+            return json_response(503, {"error": "ServerStopping", "message": message})
+        except Exception as error:
+            logger.exception("POST /moto-api/reset failed")
+            message = f"the reset failed: {type(error).__name__}: {error}"
+            return json_response(500, {"error": "InternalError", "message": message})
         return json_response(200, {"status": "ok"})
 
     def _dispatch(self, environ: dict[str, Any]) -> Response:

@@ -3,7 +3,7 @@
 pytest loads it through the ``pytest11`` entry point in every run of every
 environment that installs firehose-emulator, so this package imports only
 pytest and the standard library. The emulator, moto and boto3 load when a
-test first asks for a fixture.
+test first requests a fixture.
 
 Fixtures: ``firehose``, ``firehose_server`` (and ``firehose_server_session``),
 and the overridable defaults ``firehose_start_time``, ``firehose_region``,
@@ -71,4 +71,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             problem = str(error)
         else:
             continue
-        pytest.fail(f"invalid {MARKER} marker on {definition.nodeid}: {problem}", pytrace=False)
+        pytest.fail(
+            f"invalid {MARKER} marker on {definition.nodeid}: {problem}", pytrace=False
+        )

@@ -1,6 +1,6 @@
 """One test's emulator: a sealed AWS environment, the emulator, and quick boto3 sessions.
 
-moto and boto3 are imported inside the functions, when a test asks for the
+moto and boto3 are imported inside the functions, when a test requests the
 ``firehose`` fixture.
 """
 
@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-__all__ = ["FAKE_CREDENTIALS", "SessionFactory", "running_emulator", "seal_environment"]
+__all__ = [
+    "FAKE_CREDENTIALS",
+    "SessionFactory",
+    "patch_early_clients",
+    "running_emulator",
+    "seal_environment",
+]
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -54,6 +61,25 @@ def seal_environment(patch: pytest.MonkeyPatch, region: str) -> None:
     patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+def patch_early_clients() -> int:
+    """Make moto intercept boto3 clients that were created before moto was imported.
+
+    moto adds its request handler to botocore's built-in handlers when it is
+    imported, so a client created earlier, such as one made at import time by
+    the code under test, would otherwise send its requests to AWS. Returns how
+    many clients were patched.
+    """
+    import gc
+
+    from botocore.client import BaseClient
+    from moto.core import patch_client
+
+    clients = [obj for obj in gc.get_objects() if isinstance(obj, BaseClient)]
+    for client in clients:
+        patch_client(client)
+    return len(clients)
+
+
 class SessionFactory:
     """Makes fresh boto3 sessions that share one botocore loader.
 
@@ -64,6 +90,7 @@ class SessionFactory:
 
     def __init__(self) -> None:
         self._loader: Any = None
+        self.early_clients_patched = False
 
     def new_session(self) -> Any:
         """Return a new ``boto3.Session`` that uses the shared loader."""
@@ -126,6 +153,9 @@ def running_emulator(
             settings=settings,
         )
         emulator.start()
+        if not sessions.early_clients_patched:
+            patch_early_clients()
+            sessions.early_clients_patched = True
         try:
             if owns_mock:
                 with _default_session(sessions.new_session()):

@@ -6,8 +6,9 @@ that never uses them does not pay for the imports.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -80,7 +81,7 @@ def firehose(
 ) -> Iterator[Any]:
     """A started ``FirehoseEmulator`` on a manual clock, fresh for each test.
 
-    moto's ``mock_aws`` is active and the environment holds fake credentials
+    moto's ``mock_aws`` is active and the environment contains fake credentials
     and the region for the test's duration, so boto3 clients made in the
     test reach the emulator and never AWS.
     """

@@ -91,7 +91,7 @@ def firehose_stream(
 
     :param name: the DeliveryStreamName; overrides the config's.
     :param config: a CreateDeliveryStream request as a mapping, or the path of
-        a JSON file that holds one (relative to the test file, then rootdir).
+        a JSON file that contains one (relative to the test file, then rootdir).
     :param bucket: the destination bucket's name; overrides the config's BucketARN.
     :param destination: more destination members, such as ``ProcessingConfiguration``.
     :param tags: tags as a mapping; merged into the config's ``Tags``.
@@ -149,7 +149,7 @@ class StreamSpec:
 
 
 def parse_marker(mark: Any, search_dirs: list[Path]) -> StreamSpec:
-    """Check a marker's arguments and return the stream it asks for.
+    """Check a marker's arguments and return the stream it requests.
 
     :param search_dirs: where a relative ``config`` path is looked for, in order.
     :raises MarkerError: with a message that says what to fix.
@@ -164,7 +164,7 @@ def parse_marker(mark: Any, search_dirs: list[Path]) -> StreamSpec:
         request["DeliveryStreamName"] = arguments["name"]
     if not request.get("DeliveryStreamName"):
         raise MarkerError(
-            "no stream name: give one, as in firehose_stream(\"events\", bucket=\"my-bucket\"), "
+            'no stream name: give one, as in firehose_stream("events", bucket="my-bucket"), '
             "or a config with a DeliveryStreamName"
         )
     shape = _destination_shape(request, arguments)
@@ -173,7 +173,7 @@ def parse_marker(mark: Any, search_dirs: list[Path]) -> StreamSpec:
     bucket = arguments["bucket"] or _bucket_from_arn(destination.get("BucketARN"))
     if not bucket:
         raise MarkerError(
-            f"stream {request['DeliveryStreamName']!r} has no bucket: give bucket=\"my-bucket\" "
+            f'stream {request["DeliveryStreamName"]!r} has no bucket: give bucket="my-bucket" '
             "or a BucketARN in the config"
         )
     if arguments["tags"]:
@@ -188,12 +188,12 @@ def parse_marker(mark: Any, search_dirs: list[Path]) -> StreamSpec:
     )
 
 
-def _signature_problem(error: TypeError, given: Mapping[str, Any]) -> str:
+def _signature_problem(error: TypeError, keywords: Mapping[str, Any]) -> str:
     import difflib
 
     accepted = list(inspect.signature(firehose_stream).parameters)
     message = str(error)
-    for keyword in given:
+    for keyword in keywords:
         if keyword not in accepted:
             close = difflib.get_close_matches(keyword, accepted, n=1)
             if close:
@@ -229,7 +229,9 @@ def _check_types(arguments: dict[str, Any]) -> None:
         is_bool = isinstance(value, bool)
         if not isinstance(value, expected) or (is_bool and bool not in expected):
             kinds = " or ".join(kind.__name__ for kind in expected)
-            raise MarkerError(f"{name} must be {kinds}, not {type(value).__name__} {value!r}")
+            raise MarkerError(
+                f"{name} must be {kinds}, not {type(value).__name__} {value!r}"
+            )
 
 
 def _load_config(config: Any, search_dirs: list[Path]) -> dict[str, Any]:
@@ -241,7 +243,9 @@ def _load_config(config: Any, search_dirs: list[Path]) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise MarkerError(f"cannot read config {str(path)!r}: {error.strerror}") from None
+        raise MarkerError(
+            f"cannot read config {str(path)!r}: {error.strerror}"
+        ) from None
     except ValueError as error:
         raise MarkerError(f"config {str(path)!r} is not valid JSON: {error}") from None
     if not isinstance(document, dict):
@@ -316,7 +320,9 @@ def _bucket_from_arn(arn: Any) -> str | None:
     return arn.split(":::", 1)[1] or None
 
 
-def _merge_tags(existing: list[dict[str, str]], extra: Mapping[str, str]) -> list[dict[str, str]]:
+def _merge_tags(
+    existing: list[dict[str, str]], extra: Mapping[str, str]
+) -> list[dict[str, str]]:
     merged = {tag["Key"]: tag["Value"] for tag in existing}
     merged.update(extra)
     return [{"Key": key, "Value": value} for key, value in merged.items()]

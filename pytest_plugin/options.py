@@ -8,8 +8,9 @@ clock, which do not import moto.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -19,8 +20,8 @@ __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_REGION",
     "DEFAULT_START_TIME",
-    "ResolvedSetting",
     "SETTINGS",
+    "ResolvedSetting",
     "add_options",
     "report_header",
     "resolve_settings",
@@ -189,7 +190,9 @@ def resolve_settings(config: pytest.Config) -> dict[str, ResolvedSetting]:
         except ValueError as error:
             where = "" if source == setting.option else f" in {source}"
             name = setting.option if source == setting.option else setting.ini
-            raise pytest.UsageError(f"invalid {name} value {value!r}{where}: {error}") from None
+            raise pytest.UsageError(
+                f"invalid {name} value {value!r}{where}: {error}"
+            ) from None
         resolved[setting.name] = ResolvedSetting(parsed, source)
     strict = _raw_value(config, "--firehose-strict", "firehose_strict")
     resolved["strict"] = (

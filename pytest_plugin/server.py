@@ -1,7 +1,7 @@
 """``FirehoseServer``: the standalone server in a subprocess, for the ``firehose_server`` fixture.
 
-Importing this module imports the emulator and so moto; the plugin imports
-it only when a test asks for the fixture.
+Importing this module imports the emulator and so moto, so the plugin
+imports it only when a test requests the fixture.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 from emulator.control_client import ServerProcess
 from emulator.inspection import InspectionMixin
-
 from pytest_plugin.emulation import CLEARED_VARIABLES, FAKE_CREDENTIALS
 
 __all__ = ["FirehoseServer", "start_server"]
@@ -23,7 +22,7 @@ logger = logging.getLogger(__name__)
 class FirehoseServer(InspectionMixin):
     """A running ``firehose-emulator serve`` on a loopback port.
 
-    It answers every AWS API at :attr:`endpoint_url`. The reading helpers
+    It serves every AWS API at :attr:`endpoint_url`. The reading helpers
     (``objects``, ``json_documents``, ``lines``, ``buffered_records``,
     ``assert_delivered``) work as on the ``firehose`` fixture, through the
     server's S3 and control API.
@@ -70,7 +69,9 @@ class FirehoseServer(InspectionMixin):
         options.setdefault("region_name", self.region)
         options.setdefault("endpoint_url", self.endpoint_url)
         options.setdefault("aws_access_key_id", FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"])
-        options.setdefault("aws_secret_access_key", FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+        options.setdefault(
+            "aws_secret_access_key", FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+        )
         return boto3.client(service, **options)
 
     def reset(self) -> int:

@@ -19,7 +19,9 @@ LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:reject-bad"
 def emulator():
     settings = Settings(iam_mode="off")
     clock = ManualClock("2026-12-04T15:00:00Z")
-    with FirehoseEmulator(clock=clock, seed=7, account_id="123456789012", settings=settings) as running:
+    with FirehoseEmulator(
+        clock=clock, seed=7, account_id="123456789012", settings=settings
+    ) as running:
         yield running
 
 
@@ -84,7 +86,9 @@ def test_objects_uncompressed_stream_gives_key_size_metadata_records(emulator):
 def test_objects_compressed_stream_body_decompressed(
     emulator, compression_format, content_encoding
 ):
-    make_stream(emulator, "events", "events-bucket", CompressionFormat=compression_format)
+    make_stream(
+        emulator, "events", "events-bucket", CompressionFormat=compression_format
+    )
     records = [b'{"event":"Read","n":%d}\n' % n for n in range(50)]
     put(emulator, "events", *records)
     emulator.flush()
@@ -108,7 +112,7 @@ def test_objects_gzip_body_matches_python_gzip(emulator):
     assert gzip.decompress(obj.raw_body) == obj.body == b"alpha\nbeta\n"
 
 
-def test_objects_after_update_destination_each_body_read_in_its_format(emulator):
+def test_objects_format_updated_each_body_read(emulator):
     make_stream(emulator, "events", "events-bucket", CompressionFormat="GZIP")
     put(emulator, "events", b"first\n")
     emulator.flush()
@@ -116,7 +120,9 @@ def test_objects_after_update_destination_each_body_read_in_its_format(emulator)
     description = firehose.describe_delivery_stream(DeliveryStreamName="events")
     firehose.update_destination(
         DeliveryStreamName="events",
-        CurrentDeliveryStreamVersionId=description["DeliveryStreamDescription"]["VersionId"],
+        CurrentDeliveryStreamVersionId=description["DeliveryStreamDescription"][
+            "VersionId"
+        ],
         DestinationId="destinationId-000000000001",
         ExtendedS3DestinationUpdate={"CompressionFormat": "UNCOMPRESSED"},
     )
@@ -165,7 +171,9 @@ def reject_bad(event, context):
     for record in event["records"]:
         data = base64.b64decode(record["data"])
         status = "ProcessingFailed" if b"bad" in data else "Ok"
-        results.append({"recordId": record["recordId"], "result": status, "data": record["data"]})
+        results.append(
+            {"recordId": record["recordId"], "result": status, "data": record["data"]}
+        )
     return {"records": results}
 
 
@@ -176,7 +184,9 @@ def test_objects_error_kind_reads_uncompressed_error_output(emulator):
         "Processors": [
             {
                 "Type": "Lambda",
-                "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": LAMBDA_ARN}],
+                "Parameters": [
+                    {"ParameterName": "LambdaArn", "ParameterValue": LAMBDA_ARN}
+                ],
             }
         ],
     }

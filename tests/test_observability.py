@@ -175,6 +175,63 @@ def test_detach_stops_metrics(firehose):
     assert statistics(firehose, "IncomingRecords") == {}
 
 
+def test_metrics_are_one_minute_aggregates(firehose):
+    client = create_stream(firehose)
+    for _ in range(50):
+        client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"ab"})
+    observer = observability.attach(firehose.runtime)
+
+    datapoints = observer.metrics.data("123456789012", "us-east-1")
+    incoming = [d for d in datapoints if d.name == "IncomingRecords"]
+
+    assert len(datapoints) == 7
+    assert len(incoming) == 1
+    assert incoming[0].sample_count == 50
+    assert incoming[0].sum == 50
+    assert statistics(firehose, "IncomingRecords", "SampleCount") == {"15:00": 50.0}
+
+
+def test_metrics_listed_with_stream_dimension(firehose):
+    client = create_stream(firehose)
+    client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"a"})
+
+    listed = firehose.client("cloudwatch").list_metrics(Namespace="AWS/Firehose")[
+        "Metrics"
+    ]
+
+    names = {metric["MetricName"] for metric in listed}
+    assert "IncomingRecords" in names
+    assert listed[0]["Dimensions"] == [{"Name": "DeliveryStreamName", "Value": STREAM}]
+
+
+def test_metrics_older_than_fifteen_days_expire(firehose):
+    client = create_stream(firehose)
+    client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"a"})
+    firehose.advance(16 * 24 * 3600)
+    client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"b"})
+    observer = observability.attach(firehose.runtime)
+
+    minutes = {d.timestamp for d in observer.metrics.data("123456789012", "us-east-1")}
+
+    assert minutes == {datetime(2026, 12, 20, 15, 0)}
+
+
+def test_metrics_of_stopped_emulator_not_served():
+    with FirehoseEmulator(
+        clock=ManualClock(START), settings=Settings(iam_mode="off")
+    ) as first:
+        observability.attach(first.runtime)
+        create_stream(first).put_record(
+            DeliveryStreamName=STREAM, Record={"Data": b"a"}
+        )
+    with FirehoseEmulator(
+        clock=ManualClock(START), settings=Settings(iam_mode="off")
+    ) as second:
+        observability.attach(second.runtime)
+
+        assert statistics(second, "IncomingRecords") == {}
+
+
 # Error logs -------------------------------------------------------------------
 
 

@@ -24,7 +24,11 @@ VASCULAR_STREAM = {
         "ErrorOutputPrefix": "test-error-log",
         "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
         "CompressionFormat": "UNCOMPRESSED",
-        "CloudWatchLoggingOptions": {"Enabled": False, "LogGroupName": "", "LogStreamName": ""},
+        "CloudWatchLoggingOptions": {
+            "Enabled": False,
+            "LogGroupName": "",
+            "LogStreamName": "",
+        },
     },
     "Tags": [{"Key": "Environment", "Value": "Production"}],
 }
@@ -44,11 +48,27 @@ def test_put(firehose):
 """
 
 
+# Plugins that the throwaway projects do not need; hypothesis's alone imports
+# hypothesis again in every in-process run, which costs seconds.
+UNUSED_PLUGINS = (
+    "-p",
+    "no:hypothesispytest",
+    "-p",
+    "no:benchmark",
+    "-p",
+    "no:cacheprovider",
+)
+
+
+def run(pytester, *arguments):
+    return pytester.runpytest(*UNUSED_PLUGINS, *arguments)
+
+
 def run_subprocess(pytester, monkeypatch, *arguments):
     # The project root comes first, so that the subprocess imports this
     # checkout's packages whatever the installed copy is.
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *arguments)
+    return pytester.runpytest_subprocess(*UNUSED_PLUGINS, *arguments)
 
 
 # Import cost -------------------------------------------------------------------
@@ -62,7 +82,11 @@ def test_plugin_import_loads_no_moto_boto3_or_engine():
     )
 
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
 
     assert result.stdout.strip() == "[]"
@@ -95,7 +119,7 @@ def test_firehose_fixture_project_passes(pytester):
         """
     )
 
-    result = pytester.runpytest("-W", "ignore::UserWarning")
+    result = run(pytester)
 
     result.assert_outcomes(passed=1)
 
@@ -123,7 +147,7 @@ def test_firehose_fixture_state_isolated_between_tests(pytester):
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(passed=2)
 
@@ -159,7 +183,7 @@ def test_firehose_fixture_environment_sealed_then_restored(pytester, monkeypatch
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(passed=2)
 
@@ -185,7 +209,41 @@ def test_firehose_fixture_inside_mock_aws_joins_it(pytester):
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
+
+    result.assert_outcomes(passed=1)
+
+
+def test_firehose_fixture_client_made_at_import_intercepted(pytester, monkeypatch):
+    # A subprocess, so that moto is not yet imported when the module is
+    # collected. Were the client not intercepted, its request would go to a
+    # proxy on the loopback discard port and fail there.
+    pytester.makepyfile(
+        """
+        import boto3
+        from botocore.config import Config
+
+        EARLY = boto3.client(
+            "s3",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(
+                proxies={"https": "http://127.0.0.1:9", "http": "http://127.0.0.1:9"},
+                retries={"max_attempts": 1},
+                connect_timeout=1,
+            ),
+        )
+
+
+        def test_early_client(firehose):
+            EARLY.create_bucket(Bucket="made-early")
+            names = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
+            assert names == ["made-early"]
+        """
+    )
+
+    result = run_subprocess(pytester, monkeypatch)
 
     result.assert_outcomes(passed=1)
 
@@ -193,16 +251,20 @@ def test_firehose_fixture_inside_mock_aws_joins_it(pytester):
 def test_wrong_expectation_fails_with_diagnostic_message(pytester):
     pytester.makepyfile(PUT_AND_FLUSH.replace("EXPECTED", "2"))
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "E       AssertionError: delivery check failed for stream 'events': "
-            "expected 2 objects, found 1",
+            (
+                "E       AssertionError: delivery check failed for stream 'events': "
+                "expected 2 objects, found 1"
+            ),
             "E       delivered objects (1):",
-            "E         s3://events-bucket/2026/01/01/00/events-1-2026-01-01-00-00-00-*"
-            "  2 bytes, 1 record, delivered 2026-01-01T00:00:00Z",
+            (
+                "E         s3://events-bucket/2026/01/01/00/events-1-2026-01-01-00-00-00-*"
+                "  2 bytes, 1 record, delivered 2026-01-01T00:00:00Z"
+            ),
         ]
     )
 
@@ -210,7 +272,7 @@ def test_wrong_expectation_fails_with_diagnostic_message(pytester):
 def test_right_expectation_same_project_passes(pytester):
     pytester.makepyfile(PUT_AND_FLUSH.replace("EXPECTED", "1"))
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(passed=1)
 
@@ -258,7 +320,7 @@ def test_marker_keywords_create_stream_bucket_and_role(pytester):
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(passed=1)
 
@@ -301,7 +363,7 @@ def test_marker_vascular_json_file_delivers_in_strict_mode(pytester):
         """
     )
 
-    result = pytester.runpytest("--firehose-strict")
+    result = run(pytester, "--firehose-strict")
 
     result.assert_outcomes(passed=1)
 
@@ -332,7 +394,7 @@ def test_marker_name_overrides_config_and_closest_marker_wins(pytester):
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(passed=1)
 
@@ -342,21 +404,27 @@ def test_marker_name_overrides_config_and_closest_marker_wins(pytester):
     [
         (
             'firehose_stream("events", buket="b")',
-            "firehose_stream() got an unexpected keyword argument 'buket' "
-            "(did you mean 'bucket'?); the marker accepts: name, config, bucket, prefix, "
-            "error_output_prefix, buffering_size_mb, buffering_interval_seconds, "
-            "compression_format, file_extension, custom_time_zone, role_arn, destination, "
-            "tags, create_bucket, create_role",
+            (
+                "firehose_stream() got an unexpected keyword argument 'buket' "
+                "(did you mean 'bucket'?); the marker accepts: name, config, bucket, prefix, "
+                "error_output_prefix, buffering_size_mb, buffering_interval_seconds, "
+                "compression_format, file_extension, custom_time_zone, role_arn, destination, "
+                "tags, create_bucket, create_role"
+            ),
         ),
         (
             'firehose_stream("events")',
-            "stream 'events' has no bucket: give bucket=\"my-bucket\" or a BucketARN in "
-            "the config",
+            (
+                "stream 'events' has no bucket: give bucket=\"my-bucket\" or a BucketARN in "
+                "the config"
+            ),
         ),
         (
             'firehose_stream(bucket="b")',
-            'no stream name: give one, as in firehose_stream("events", '
-            'bucket="my-bucket"), or a config with a DeliveryStreamName',
+            (
+                'no stream name: give one, as in firehose_stream("events", '
+                'bucket="my-bucket"), or a config with a DeliveryStreamName'
+            ),
         ),
         (
             'firehose_stream("events", bucket="b", buffering_size_mb="1")',
@@ -368,21 +436,34 @@ def test_marker_name_overrides_config_and_closest_marker_wins(pytester):
         ),
         (
             'firehose_stream("a", "b")',
-            "firehose_stream() takes from 0 to 1 positional arguments but 2 were given; "
-            "the marker accepts: name, config, bucket, prefix, error_output_prefix, "
-            "buffering_size_mb, buffering_interval_seconds, compression_format, "
-            "file_extension, custom_time_zone, role_arn, destination, tags, create_bucket, "
-            "create_role",
+            (
+                "firehose_stream() takes from 0 to 1 positional arguments but 2 were given; "
+                "the marker accepts: name, config, bucket, prefix, error_output_prefix, "
+                "buffering_size_mb, buffering_interval_seconds, compression_format, "
+                "file_extension, custom_time_zone, role_arn, destination, tags, create_bucket, "
+                "create_role"
+            ),
         ),
         (
-            'firehose_stream(config={"DeliveryStreamName": "s", '
-            '"RedshiftDestinationConfiguration": {}})',
-            "the config has RedshiftDestinationConfiguration; the emulator delivers only "
-            "to S3, so use ExtendedS3DestinationConfiguration or S3DestinationConfiguration",
+            (
+                'firehose_stream(config={"DeliveryStreamName": "s", '
+                '"RedshiftDestinationConfiguration": {}})'
+            ),
+            (
+                "the config has RedshiftDestinationConfiguration; the emulator delivers only "
+                "to S3, so use ExtendedS3DestinationConfiguration or S3DestinationConfiguration"
+            ),
         ),
     ],
-    ids=["unknown-keyword", "no-bucket", "no-name", "wrong-type", "none-flag",
-         "extra-positional", "not-s3"],
+    ids=[
+        "unknown-keyword",
+        "no-bucket",
+        "no-name",
+        "wrong-type",
+        "none-flag",
+        "extra-positional",
+        "not-s3",
+    ],
 )
 def test_marker_bad_arguments_error_at_collection(pytester, marker, message):
     pytester.makepyfile(
@@ -396,12 +477,15 @@ def test_marker_bad_arguments_error_at_collection(pytester, marker, message):
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*ERROR collecting test_bad.py*", f"invalid firehose_stream marker on test_bad.py::test_x: {message}"]
+        [
+            "*ERROR collecting test_bad.py*",
+            f"invalid firehose_stream marker on test_bad.py::test_x: {message}",
+        ]
     )
 
 
@@ -417,15 +501,17 @@ def test_marker_missing_config_file_lists_paths_tried(pytester):
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(errors=1)
-    here = pytester.path
+    project = pytester.path
     result.stdout.fnmatch_lines(
         [
-            "invalid firehose_stream marker on test_bad.py::test_x: config file "
-            "'streams/missing.json' not found; looked for "
-            f"{here}/streams/missing.json, {here}/streams/missing.json"
+            (
+                "invalid firehose_stream marker on test_bad.py::test_x: config file "
+                "'streams/missing.json' not found; looked for "
+                f"{project}/streams/missing.json, {project}/streams/missing.json"
+            )
         ]
     )
 
@@ -443,14 +529,16 @@ def test_marker_invalid_json_file_errors_at_collection(pytester):
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            f"invalid firehose_stream marker on test_bad.py::test_x: config "
-            f"'{pytester.path}/stream.json' is not valid JSON: Expecting property name "
-            "enclosed in double quotes: line 1 column 2 (char 1)"
+            (
+                f"invalid firehose_stream marker on test_bad.py::test_x: config "
+                f"'{pytester.path}/stream.json' is not valid JSON: Expecting property name "
+                "enclosed in double quotes: line 1 column 2 (char 1)"
+            )
         ]
     )
 
@@ -467,30 +555,34 @@ def test_marker_configuration_aws_rejects_errors_at_setup(pytester):
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "the firehose_stream marker could not create delivery stream 'events': "
-            "An error occurred (ValidationException) when calling the CreateDeliveryStream "
-            "operation: *compressionFormat*"
+            (
+                "the firehose_stream marker could not create delivery stream 'events': "
+                "An error occurred (ValidationException) when calling the CreateDeliveryStream "
+                "operation: *compressionFormat*"
+            )
         ]
     )
 
 
 def test_marker_registered_with_its_signature(pytester):
-    result = pytester.runpytest("--markers")
+    result = run(pytester, "--markers")
 
     result.stdout.fnmatch_lines(
         [
-            "@pytest.mark.firehose_stream(name=None, *, config=None, bucket=None, "
-            "prefix=None, error_output_prefix=None, buffering_size_mb=None, "
-            "buffering_interval_seconds=None, compression_format=None, "
-            "file_extension=None, custom_time_zone=None, role_arn=None, destination=None, "
-            "tags=None, create_bucket=True, create_role=True): create a Firehose delivery "
-            "stream, its S3 "
-            "bucket and its IAM role before the test, *implies the firehose fixture."
+            (
+                "@pytest.mark.firehose_stream(name=None, *, config=None, bucket=None, "
+                "prefix=None, error_output_prefix=None, buffering_size_mb=None, "
+                "buffering_interval_seconds=None, compression_format=None, "
+                "file_extension=None, custom_time_zone=None, role_arn=None, destination=None, "
+                "tags=None, create_bucket=True, create_role=True): create a Firehose delivery "
+                "stream, its S3 "
+                "bucket and its IAM role before the test, *implies the firehose fixture."
+            )
         ]
     )
 
@@ -502,13 +594,15 @@ def test_report_header_shows_settings_and_sources(pytester):
     pytester.makefile(".ini", pytest="[pytest]\nfirehose_region = eu-west-1\n")
     pytester.makepyfile("def test_nothing():\n    pass\n")
 
-    result = pytester.runpytest("--firehose-seed", "7")
+    result = run(pytester, "--firehose-seed", "7")
 
     result.stdout.fnmatch_lines(
         [
-            "firehose-emulator *: start time 2026-01-01T00:00:00Z (default), "
-            "region eu-west-1 (from pytest.ini), account 123456789012 (default), "
-            "seed 7 (from --firehose-seed), strict off (default)"
+            (
+                "firehose-emulator *: start time 2026-01-01T00:00:00Z (default), "
+                "region eu-west-1 (from pytest.ini), account 123456789012 (default), "
+                "seed 7 (from --firehose-seed), strict off (default)"
+            )
         ]
     )
 
@@ -538,7 +632,7 @@ def test_options_and_ini_set_fixture_defaults(pytester):
         """
     )
 
-    result = pytester.runpytest("--firehose-region=ap-southeast-2", "--firehose-seed=42")
+    result = run(pytester, "--firehose-region=ap-southeast-2", "--firehose-seed=42")
 
     result.assert_outcomes(passed=1)
 
@@ -566,7 +660,7 @@ def test_override_fixtures_and_parametrize_change_emulator(pytester):
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(passed=1)
 
@@ -596,7 +690,7 @@ def test_settings_override_enforces_iam(pytester):
         """
     )
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(passed=1)
 
@@ -607,26 +701,34 @@ def test_settings_override_enforces_iam(pytester):
         (
             ["--firehose-region=EU"],
             "",
-            "ERROR: invalid --firehose-region value 'EU': use an AWS region name, "
-            "for example eu-west-1",
+            (
+                "ERROR: invalid --firehose-region value 'EU': use an AWS region name, "
+                "for example eu-west-1"
+            ),
         ),
         (
             [],
             "firehose_account_id = 12\n",
-            "ERROR: invalid firehose_account_id value '12' in pytest.ini: use 12 digits, "
-            "for example 123456789012",
+            (
+                "ERROR: invalid firehose_account_id value '12' in pytest.ini: use 12 digits, "
+                "for example 123456789012"
+            ),
         ),
         (
             ["--firehose-start-time", "yesterday"],
             "",
-            "ERROR: invalid --firehose-start-time value 'yesterday': use ISO 8601, "
-            "for example 2026-12-04T15:00:00Z",
+            (
+                "ERROR: invalid --firehose-start-time value 'yesterday': use ISO 8601, "
+                "for example 2026-12-04T15:00:00Z"
+            ),
         ),
         (
             [],
             "firehose_seed = seven\n",
-            "ERROR: invalid firehose_seed value 'seven' in pytest.ini: use an integer, "
-            "for example 7",
+            (
+                "ERROR: invalid firehose_seed value 'seven' in pytest.ini: use an integer, "
+                "for example 7"
+            ),
         ),
     ],
     ids=["region-option", "account-ini", "start-time-option", "seed-ini"],
@@ -635,7 +737,7 @@ def test_invalid_setting_is_usage_error(pytester, arguments, ini, message):
     pytester.makefile(".ini", pytest="[pytest]\n" + ini)
     pytester.makepyfile("def test_nothing():\n    pass\n")
 
-    result = pytester.runpytest(*arguments)
+    result = run(pytester, *arguments)
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
@@ -665,13 +767,15 @@ def test_missing_role(firehose):
 def test_strict_option_turns_fidelity_warning_into_error(pytester):
     pytester.makepyfile(MISSING_ROLE)
 
-    result = pytester.runpytest("--firehose-strict")
+    result = run(pytester, "--firehose-strict")
 
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "E       emulator.errors.FidelityWarning: delivery stream events: the role "
-            "arn:aws:iam::123456789012:role/missing does not exist in IAM; *"
+            (
+                "E       emulator.errors.FidelityWarning: delivery stream events: the role "
+                "arn:aws:iam::123456789012:role/missing does not exist in IAM; *"
+            )
         ]
     )
 
@@ -680,7 +784,7 @@ def test_strict_ini_key_turns_fidelity_warning_into_error(pytester):
     pytester.makefile(".ini", pytest="[pytest]\nfirehose_strict = true\n")
     pytester.makepyfile(MISSING_ROLE)
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(failed=1)
 
@@ -688,7 +792,7 @@ def test_strict_ini_key_turns_fidelity_warning_into_error(pytester):
 def test_without_strict_fidelity_warning_only_warns(pytester):
     pytester.makepyfile(MISSING_ROLE)
 
-    result = pytester.runpytest()
+    result = run(pytester)
 
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(["*FidelityWarning: delivery stream events: the role*"])

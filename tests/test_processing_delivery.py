@@ -31,7 +31,6 @@ ERROR_PREFIX = "errors/!{firehose:error-output-type}/"
 TYPE_PREFIX = "events/type=!{partitionKeyFromQuery:type}/"
 TYPE_QUERY = "{type: .eventType}"
 PARTITIONED_HINTS = {"SizeInMBs": 64, "IntervalInSeconds": 60}
-MIB = 1024 * 1024
 
 
 def make_emulator(**settings):
@@ -51,9 +50,7 @@ def firehose():
 # Builders -------------------------------------------------------------------------
 
 
-def lambda_processor(
-    arn=LAMBDA_ARN, *, size="1", interval="0", retries=None
-) -> dict:
+def lambda_processor(arn=LAMBDA_ARN, *, size="1", interval="0", retries=None) -> dict:
     parameters = [{"ParameterName": "LambdaArn", "ParameterValue": arn}]
     if size is not None:
         parameters += [
@@ -61,7 +58,9 @@ def lambda_processor(
             {"ParameterName": "BufferIntervalInSeconds", "ParameterValue": interval},
         ]
     if retries is not None:
-        parameters.append({"ParameterName": "NumberOfRetries", "ParameterValue": retries})
+        parameters.append(
+            {"ParameterName": "NumberOfRetries", "ParameterValue": retries}
+        )
     return {"Type": "Lambda", "Parameters": parameters}
 
 
@@ -118,7 +117,9 @@ def put(client, records, name=STREAM):
 
 
 def event(event_type, **fields) -> bytes:
-    return json.dumps({"eventType": event_type, **fields}, separators=(",", ":")).encode()
+    return json.dumps(
+        {"eventType": event_type, **fields}, separators=(",", ":")
+    ).encode()
 
 
 def b64(data: bytes) -> str:
@@ -142,7 +143,7 @@ def error_documents(found: dict[str, bytes], error_type_path: str) -> list[dict]
 
 
 class FakeLambda:
-    """A transform that keeps every event and answers each record with ``answer``.
+    """A transform that keeps its events and builds each response entry with ``answer``.
 
     ``answer(record_id, data)`` returns one response entry, or None to leave
     the record out of the response.
@@ -169,8 +170,8 @@ def ok(record_id, data, **partition_keys):
     return entry
 
 
-def upper_or_by_name(record_id, data):
-    """Answer ``drop`` with Dropped, ``fail`` with ProcessingFailed, others upper-cased."""
+def result_by_content(record_id, data):
+    """Return Dropped for ``drop``, ProcessingFailed for ``fail``, or Ok in capitals."""
     if data == b"drop":
         return {"recordId": record_id, "result": "Dropped"}
     if data == b"fail":
@@ -182,7 +183,7 @@ def upper_or_by_name(record_id, data):
 
 
 def test_transform_ok_replaces_data(firehose):
-    firehose.register_transform(LAMBDA_ARN, FakeLambda(upper_or_by_name))
+    firehose.register_transform(LAMBDA_ARN, FakeLambda(result_by_content))
     client = create_transformed(firehose, lambda_processor())
     put(client, [b"abc", b"def"])
 
@@ -215,7 +216,7 @@ def test_transform_event_has_lambda_shape(firehose):
 
 
 def test_transform_dropped_leaves_no_trace(firehose):
-    firehose.register_transform(LAMBDA_ARN, FakeLambda(upper_or_by_name))
+    firehose.register_transform(LAMBDA_ARN, FakeLambda(result_by_content))
     client = create_transformed(firehose, lambda_processor())
     put(client, [b"abc", b"drop", b"def"])
 
@@ -228,7 +229,7 @@ def test_transform_dropped_leaves_no_trace(firehose):
 
 
 def test_transform_processing_failed_goes_to_error_output(firehose):
-    firehose.register_transform(LAMBDA_ARN, FakeLambda(upper_or_by_name))
+    firehose.register_transform(LAMBDA_ARN, FakeLambda(result_by_content))
     client = create_transformed(firehose, lambda_processor())
     put(client, [b"abc", b"fail"])
 
@@ -245,7 +246,7 @@ def test_transform_processing_failed_goes_to_error_output(firehose):
 
 
 def test_error_record_fields_match_aws_layout(firehose):
-    firehose.register_transform(LAMBDA_ARN, FakeLambda(upper_or_by_name))
+    firehose.register_transform(LAMBDA_ARN, FakeLambda(result_by_content))
     client = create_transformed(firehose, lambda_processor(size="1", interval="30"))
     put(client, [b"fail"])
 
@@ -414,7 +415,7 @@ def test_transform_timeout_fails_after_retries():
 
     [document] = error_documents(found, "data/processing-failed/")
     assert len(calls) == 2
-    # The manual clock stands still, so the full 50 ms remain, less float error.
+    # The manual clock does not move, so all 50 ms remain, less float error.
     assert 49 <= calls[0] <= 50
     assert document["attemptsMade"] == 2
     assert document["errorCode"] == "Lambda.InvokeTimeout"
@@ -437,7 +438,7 @@ def test_transform_not_registered_goes_to_error_output(firehose):
 # The transform's own buffer ---------------------------------------------------
 
 
-def test_transform_waits_for_lambda_interval_then_destination_interval(firehose):
+def test_transform_lambda_interval_then_destination_interval(firehose):
     fake = FakeLambda()
     firehose.register_transform(LAMBDA_ARN, fake)
     client = create_transformed(firehose, lambda_processor(size="1", interval="30"))
@@ -502,23 +503,46 @@ def test_transform_requests_split_at_6_mb(firehose):
     assert list(bodies(firehose).values()) == [b"".join(records)]
 
 
+def test_transform_response_over_6_mb_is_function_error(firehose):
+    calls = []
+
+    def transform(event, context):
+        calls.append(1)
+        # 4,800,000 bytes are 6,400,000 characters of base64, over 6 MiB.
+        entries = [ok(r["recordId"], b"x" * 4_800_000) for r in event["records"]]
+        return {"records": entries}
+
+    firehose.register_transform(LAMBDA_ARN, transform)
+    client = create_transformed(firehose, lambda_processor(retries="1"))
+    put(client, [b"small"])
+
+    firehose.advance(60)
+
+    found = bodies(firehose)
+    [document] = error_documents(found, "data/processing-failed/")
+    assert len(calls) == 2
+    assert document["rawData"] == b64(b"small")
+    assert document["errorCode"] == "Lambda.FunctionError"
+    assert document["attemptsMade"] == 2
+    assert len(found) == 1
+
+
 # Error output layout --------------------------------------------------------------
 
 
 def test_error_output_default_layout_follows_prefix(firehose):
-    firehose.register_transform(LAMBDA_ARN, FakeLambda(upper_or_by_name))
+    firehose.register_transform(LAMBDA_ARN, FakeLambda(result_by_content))
     client = create_transformed(firehose, lambda_processor(), Prefix="retries/")
     put(client, [b"fail"])
 
     firehose.advance(60)
 
-    assert re.fullmatch(
-        rf"retries/processing-failed/{HOUR}{SUFFIX}", list(bodies(firehose))[0]
-    )
+    [key] = bodies(firehose)
+    assert re.fullmatch(rf"retries/processing-failed/{HOUR}{SUFFIX}", key)
 
 
 def test_error_output_without_any_prefix_at_top_level(firehose):
-    firehose.register_transform(LAMBDA_ARN, FakeLambda(upper_or_by_name))
+    firehose.register_transform(LAMBDA_ARN, FakeLambda(result_by_content))
     client = create_transformed(firehose, lambda_processor(), Prefix="")
     put(client, [b"abc", b"fail"])
 
@@ -531,7 +555,7 @@ def test_error_output_without_any_prefix_at_top_level(firehose):
 
 
 def test_error_output_prefix_expression_and_no_compression(firehose):
-    firehose.register_transform(LAMBDA_ARN, FakeLambda(upper_or_by_name))
+    firehose.register_transform(LAMBDA_ARN, FakeLambda(result_by_content))
     client = create_transformed(
         firehose,
         lambda_processor(),
@@ -552,13 +576,6 @@ def test_error_output_prefix_expression_and_no_compression(firehose):
 
 # S3 backup ------------------------------------------------------------------------
 
-# moto's DeliveryStream renames S3BackupConfiguration to S3BackupDescription in
-# the configuration dict the backend passes it, so the stream runtime finds no
-# backup configuration.
-BACKUP_KEY_RENAMED = pytest.mark.xfail(
-    strict=True,
-    reason="moto renames S3BackupConfiguration in the stored destination",
-)
 BACKUP_CONFIGURATION = {
     "RoleARN": "arn:aws:iam::123456789012:role/firehose-to-s3-writer",
     "BucketARN": "arn:aws:s3:::vascular-source-backup",
@@ -568,9 +585,8 @@ BACKUP_CONFIGURATION = {
 }
 
 
-@BACKUP_KEY_RENAMED
 def test_backup_holds_untransformed_records_with_own_settings(firehose):
-    firehose.register_transform(LAMBDA_ARN, FakeLambda(upper_or_by_name))
+    firehose.register_transform(LAMBDA_ARN, FakeLambda(result_by_content))
     firehose.client("s3").create_bucket(Bucket="vascular-source-backup")
     client = create_transformed(
         firehose,
@@ -593,7 +609,6 @@ def test_backup_holds_untransformed_records_with_own_settings(firehose):
     assert found[only_key(found, rf"data/{HOUR}{SUFFIX}")] == b"ABC"
 
 
-@BACKUP_KEY_RENAMED
 def test_backup_kept_by_update_destination(firehose):
     firehose.client("s3").create_bucket(Bucket="vascular-source-backup")
     client = create_transformed(
@@ -613,7 +628,9 @@ def test_backup_kept_by_update_destination(firehose):
     firehose.advance(120)
 
     [backup] = objects(firehose, "vascular-source-backup")
-    assert re.fullmatch(rf"source/{HOUR}{STREAM}-2-2026-12-04-15-00-00-{UUID}\.gz", backup["key"])
+    assert re.fullmatch(
+        rf"source/{HOUR}{STREAM}-2-2026-12-04-15-00-00-{UUID}\.gz", backup["key"]
+    )
     assert gzip.decompress(backup["body"]) == b"abc"
 
 
@@ -680,7 +697,7 @@ def test_partitioning_query_and_lambda_keys_together(firehose):
     assert found[opened_key] == b'{"eventType": "Opened", "transformed": true}\n'
 
 
-def test_partitioning_keys_prefix_does_not_name_share_a_partition(firehose):
+def test_partitioning_unused_keys_share_partition(firehose):
     def answer(record_id, data):
         return ok(record_id, data, channel="push", requestId=record_id)
 
@@ -713,7 +730,9 @@ def test_partitioning_each_partition_flushed_on_own_interval(firehose):
     assert after_first_interval[0].startswith("events/type=Delivered/")
     found = bodies(firehose)
     only_key(found, rf"events/type=Opened/{STREAM}-1-2026-12-04-15-00-30-{UUID}")
-    assert [attempt.time - ManualClock(START).now() for attempt in firehose.delivery_log] == [
+    assert [
+        attempt.time - ManualClock(START).now() for attempt in firehose.delivery_log
+    ] == [
         60,
         90,
     ]
@@ -734,8 +753,12 @@ def test_partitioning_each_partition_flushed_on_own_size(firehose):
     key = only_key(found, rf"events/type=Delivered/{SUFFIX}")
     assert found[key] == big * 67  # the 68th would pass the 64 MiB hint
     assert len(found) == 1
-    buffers = {b["partition"][0][0][1]: b["records"] for b in firehose.streams()[0]["buffers"]}
-    assert buffers == {"Delivered": 1, "Opened": 1}
+    # A buffer's partition is (query keys, Lambda keys), each a tuple of pairs.
+    buffered = {
+        tuple(buffer["partition"][0]): buffer["records"]
+        for buffer in firehose.streams()[0]["buffers"]
+    }
+    assert buffered == {(("type", "Delivered"),): 1, (("type", "Opened"),): 1}
 
 
 def test_partitioning_active_partition_limit_writes_overflow_error():
@@ -749,7 +772,9 @@ def test_partitioning_active_partition_limit_writes_overflow_error():
         firehose.advance(60)
         found = bodies(firehose)
 
-    assert sorted(k.split("/")[1] for k in found_at_limit if k.startswith("events/")) == [
+    assert sorted(
+        k.split("/")[1] for k in found_at_limit if k.startswith("events/")
+    ) == [
         "type=Delivered",
         "type=Opened",
         "type=Read",
@@ -762,7 +787,9 @@ def test_partitioning_active_partition_limit_writes_overflow_error():
         "delivery stream."
     )
     assert "lambdaARN" not in document
-    deleted_key = only_key(found, rf"events/type=Deleted/{STREAM}-1-2026-12-04-15-01-00-{UUID}")
+    deleted_key = only_key(
+        found, rf"events/type=Deleted/{STREAM}-1-2026-12-04-15-01-00-{UUID}"
+    )
     assert found[deleted_key] == event("Deleted", again=True) + b"\n"
 
 
@@ -777,7 +804,9 @@ def test_partitioning_active_partition_limit_writes_overflow_error():
     ],
     ids=["not-json", "two-objects", "missing-key", "null-key", "empty-key"],
 )
-def test_partitioning_unresolvable_keys_write_extraction_error(firehose, record, message):
+def test_partitioning_unresolvable_keys_write_extraction_error(
+    firehose, record, message
+):
     client = create_partitioned(firehose, metadata_processor())
     put(client, [record, event("Read")])
 
@@ -834,7 +863,10 @@ def test_deaggregation_json_splits_and_partitions_concatenated_objects(firehose)
         metadata_processor(),
         DELIMITER_PROCESSOR,
     )
-    record = b'{"eventType":"Delivered","n":1}{"eventType":"Read","n":2}\n {"eventType":"Delivered","n":3}'
+    record = (
+        b'{"eventType":"Delivered","n":1}{"eventType":"Read","n":2}\n'
+        b' {"eventType":"Delivered","n":3}'
+    )
 
     put(client, [record])
     firehose.advance(60)
@@ -851,7 +883,9 @@ def test_deaggregation_json_splits_and_partitions_concatenated_objects(firehose)
 
 @pytest.mark.parametrize(("count", "split"), [(500, True), (501, False)])
 def test_deaggregation_json_caps_sub_records_at_500(firehose, count, split):
-    client = create_partitioned(firehose, deaggregation_processor("JSON"), metadata_processor())
+    client = create_partitioned(
+        firehose, deaggregation_processor("JSON"), metadata_processor()
+    )
     record = b"".join(event("Read", n=n) for n in range(count))
 
     put(client, [record])
@@ -896,7 +930,7 @@ def test_deaggregation_delimited_splits_at_delimiter(firehose, count, split):
     assert len(found) == 2
 
 
-def test_append_delimiter_without_partitioning_ends_records_with_newline(firehose):
+def test_append_delimiter_without_partitioning(firehose):
     client = create_transformed(firehose, DELIMITER_PROCESSOR)
     put(client, [b'{"n":1}', b'{"n":2}'])
 
@@ -906,7 +940,7 @@ def test_append_delimiter_without_partitioning_ends_records_with_newline(firehos
 
 
 def test_append_delimiter_after_transform(firehose):
-    firehose.register_transform(LAMBDA_ARN, FakeLambda(upper_or_by_name))
+    firehose.register_transform(LAMBDA_ARN, FakeLambda(result_by_content))
     client = create_transformed(firehose, lambda_processor(), DELIMITER_PROCESSOR)
     put(client, [b"abc", b"drop", b"def"])
 
@@ -924,6 +958,21 @@ def _create_error(firehose, **members) -> dict:
     return caught.value.response["Error"]
 
 
+LAMBDA_SIZE_WITHOUT_INTERVAL = {
+    "Type": "Lambda",
+    "Parameters": [
+        {"ParameterName": "LambdaArn", "ParameterValue": LAMBDA_ARN},
+        {"ParameterName": "BufferSizeInMBs", "ParameterValue": "1"},
+    ],
+}
+PARTITIONING = {
+    "Prefix": TYPE_PREFIX,
+    "ErrorOutputPrefix": ERROR_PREFIX,
+    "BufferingHints": PARTITIONED_HINTS,
+    "DynamicPartitioningConfiguration": {"Enabled": True},
+}
+
+
 @pytest.mark.parametrize(
     ("members", "message"),
     [
@@ -932,51 +981,46 @@ def _create_error(firehose, **members) -> dict:
             "BufferSizeInMBs for lambda processor must be between 0.2 and 3.",
         ),
         (
-            {"ProcessingConfiguration": processing(lambda_processor(size=None) | {
-                "Parameters": [
-                    {"ParameterName": "LambdaArn", "ParameterValue": LAMBDA_ARN},
-                    {"ParameterName": "BufferSizeInMBs", "ParameterValue": "1"},
-                ]
-            })},
-            "Both BufferSizeInMBs and BufferIntervalInSeconds are required to "
-            "configure buffering for lambda processor.",
+            {"ProcessingConfiguration": processing(LAMBDA_SIZE_WITHOUT_INTERVAL)},
+            (
+                "Both BufferSizeInMBs and BufferIntervalInSeconds are required to "
+                "configure buffering for lambda processor."
+            ),
         ),
         (
             {"ProcessingConfiguration": processing(metadata_processor())},
-            "class com.amazonaws.services.firehose.internal.model."
-            "MetadataExtractionProcessor can only be present when Dynamic "
-            "Partitioning is enabled.",
+            (
+                "class com.amazonaws.services.firehose.internal.model."
+                "MetadataExtractionProcessor can only be present when Dynamic "
+                "Partitioning is enabled."
+            ),
         ),
         (
             {
-                "Prefix": TYPE_PREFIX,
-                "ErrorOutputPrefix": ERROR_PREFIX,
+                **PARTITIONING,
                 "BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 60},
-                "DynamicPartitioningConfiguration": {"Enabled": True},
                 "ProcessingConfiguration": processing(metadata_processor()),
             },
-            "BufferingHints.SizeInMBs must be at least 64 when Dynamic Partitioning "
-            "is enabled.",
+            (
+                "BufferingHints.SizeInMBs must be at least 64 when Dynamic "
+                "Partitioning is enabled."
+            ),
         ),
         (
             {
-                "Prefix": TYPE_PREFIX,
-                "ErrorOutputPrefix": ERROR_PREFIX,
-                "BufferingHints": PARTITIONED_HINTS,
-                "DynamicPartitioningConfiguration": {"Enabled": True},
+                **PARTITIONING,
                 "ProcessingConfiguration": processing(
                     metadata_processor("{type: .eventType, user: .userId}")
                 ),
             },
-            "MetaDataExtraction JQ Query can't contain keys that are not present in "
-            "the S3 Prefix expression",
+            (
+                "MetaDataExtraction JQ Query can't contain keys that are not present "
+                "in the S3 Prefix expression"
+            ),
         ),
         (
             {
-                "Prefix": TYPE_PREFIX,
-                "ErrorOutputPrefix": ERROR_PREFIX,
-                "BufferingHints": PARTITIONED_HINTS,
-                "DynamicPartitioningConfiguration": {"Enabled": True},
+                **PARTITIONING,
                 "ProcessingConfiguration": processing(
                     deaggregation_processor("DELIMITED"), metadata_processor()
                 ),
@@ -1007,9 +1051,9 @@ def test_create_unknown_processor_type_raises_validation(firehose):
 
     assert error["Code"] == "ValidationException"
     assert (
-        "Value 'Transform' at 'extendedS3DestinationConfiguration.processingConfiguration"
-        ".processors.1.member.type' failed to satisfy constraint: Member must satisfy "
-        "enum value set: [Decompression, Lambda, RecordDeAggregation, "
+        "Value 'Transform' at 'extendedS3DestinationConfiguration."
+        "processingConfiguration.processors.1.member.type' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [Decompression, Lambda, RecordDeAggregation, "
         "MetadataExtraction, AppendDelimiterToRecord, CloudWatchLogProcessing]"
     ) in error["Message"]
 

@@ -77,7 +77,12 @@ def system_server(tmp_path_factory):
     request["S3DestinationConfiguration"]["BufferingHints"]["IntervalInSeconds"] = 2
     stream_file = directory / "stream.json"
     stream_file.write_text(json.dumps(request))
-    arguments = ["--clock", "system", "--config", str(write_config(directory, stream_file))]
+    arguments = [
+        "--clock",
+        "system",
+        "--config",
+        str(write_config(directory, stream_file)),
+    ]
     with ServerProcess(arguments, env=FAKE_CREDENTIALS) as server:
         yield server
 
@@ -90,7 +95,11 @@ def aws_env(monkeypatch, server):
 
 
 def raw_request(
-    endpoint: str, method: str, path: str, body: bytes = b"", headers: dict | None = None
+    endpoint: str,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict | None = None,
 ) -> tuple[int, dict, bytes]:
     address = urlsplit(endpoint)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
@@ -137,7 +146,11 @@ def test_serve_start_log_shows_endpoint_and_client_setup(manual_server):
 def test_boto3_endpoint_env_delivers_vascular_object(aws_env):
     firehose = boto3.client("firehose")
     s3 = boto3.client("s3")
-    events = [b'{"event":"Delivered"}\n', b'{"event":"Read"}\n', b'{"event":"Opened"}\n']
+    events = [
+        b'{"event":"Delivered"}\n',
+        b'{"event":"Read"}\n',
+        b'{"event":"Opened"}\n',
+    ]
 
     firehose.put_record(DeliveryStreamName=STREAM, Record={"Data": events[0]})
     batch = firehose.put_record_batch(
@@ -166,7 +179,9 @@ def test_boto3_concurrent_clients_lose_no_record(aws_env):
                 {"Data": f"{client_index}-{batch_index}-{index:03d}\n".encode()}
                 for index in range(500)
             ]
-            response = firehose.put_record_batch(DeliveryStreamName=STREAM, Records=records)
+            response = firehose.put_record_batch(
+                DeliveryStreamName=STREAM, Records=records
+            )
             assert response["FailedPutCount"] == 0
 
     threads = [threading.Thread(target=send, args=(index,)) for index in range(4)]
@@ -191,13 +206,15 @@ def test_boto3_concurrent_clients_lose_no_record(aws_env):
 
 
 def test_control_flush_stream_delivers_with_reason_flush(aws_env):
-    boto3.client("firehose").put_record(DeliveryStreamName=STREAM, Record={"Data": b"abc"})
+    boto3.client("firehose").put_record(
+        DeliveryStreamName=STREAM, Record={"Data": b"abc"}
+    )
 
     response = aws_env.control.flush(STREAM)
 
-    assert [(d["records"], d["reason"], d["outcome"]) for d in response["deliveries"]] == [
-        (1, "flush", "delivered")
-    ]
+    assert [
+        (d["records"], d["reason"], d["outcome"]) for d in response["deliveries"]
+    ] == [(1, "flush", "delivered")]
     assert response["now"] == START
     assert objects(boto3.client("s3")) == {response["deliveries"][0]["key"]: b"abc"}
 
@@ -232,13 +249,17 @@ def test_control_streams_reports_buffered_records(aws_env):
 
 
 def test_control_deliveries_filters_by_stream(aws_env):
-    boto3.client("firehose").put_record(DeliveryStreamName=STREAM, Record={"Data": b"x"})
+    boto3.client("firehose").put_record(
+        DeliveryStreamName=STREAM, Record={"Data": b"x"}
+    )
     aws_env.control.flush()
 
     matching = aws_env.control.deliveries(STREAM)["deliveries"]
     other = aws_env.control.deliveries("other-stream")["deliveries"]
 
-    assert [(d["stream"], d["bucket"], d["records"]) for d in matching] == [(STREAM, BUCKET, 1)]
+    assert [(d["stream"], d["bucket"], d["records"]) for d in matching] == [
+        (STREAM, BUCKET, 1)
+    ]
     assert other == []
 
 
@@ -257,7 +278,9 @@ def test_control_reset_drops_records_and_restores_clock(aws_env):
 
 
 def test_moto_api_reset_also_resets_emulator(aws_env):
-    boto3.client("firehose").put_record(DeliveryStreamName=STREAM, Record={"Data": b"x"})
+    boto3.client("firehose").put_record(
+        DeliveryStreamName=STREAM, Record={"Data": b"x"}
+    )
 
     status, _, body = raw_request(aws_env.endpoint, "POST", "/moto-api/reset")
 
@@ -267,7 +290,9 @@ def test_moto_api_reset_also_resets_emulator(aws_env):
 
 
 def test_control_advance_bad_json_returns_400(server):
-    status, _, body = raw_request(server.endpoint, "POST", "/_emulator/advance", b"{bad")
+    status, _, body = raw_request(
+        server.endpoint, "POST", "/_emulator/advance", b"{bad"
+    )
 
     assert status == 400
     assert json.loads(body) == {
@@ -294,7 +319,9 @@ def test_control_advance_bad_json_returns_400(server):
 def test_control_advance_invalid_payload_returns_400(server, payload, message):
     body = json.dumps(payload).encode()
 
-    status, _, content = raw_request(server.endpoint, "POST", "/_emulator/advance", body)
+    status, _, content = raw_request(
+        server.endpoint, "POST", "/_emulator/advance", body
+    )
 
     assert status == 400
     assert json.loads(content) == {"error": "InvalidRequest", "message": message}
@@ -304,7 +331,10 @@ def test_control_body_not_object_returns_400(server):
     status, _, body = raw_request(server.endpoint, "POST", "/_emulator/flush", b"[1]")
 
     assert status == 400
-    assert json.loads(body)["message"] == "the body of /_emulator/flush must be a JSON object"
+    assert (
+        json.loads(body)["message"]
+        == "the body of /_emulator/flush must be a JSON object"
+    )
 
 
 def test_control_unknown_route_returns_404(server):
@@ -359,14 +389,18 @@ def test_control_client_unreachable_server_raises_connection_failed():
 
     assert caught.value.status is None
     assert caught.value.code == "ConnectionFailed"
-    assert caught.value.message.startswith("cannot reach the control API at http://127.0.0.1:9:")
+    assert caught.value.message.startswith(
+        "cannot reach the control API at http://127.0.0.1:9:"
+    )
 
 
 # AWS API errors ---------------------------------------------------------------
 
 
 def test_firehose_malformed_json_returns_serialization_exception(server):
-    status, body = firehose_call(server.endpoint, "PutRecordBatch", b'{"DeliveryStreamName": ')
+    status, body = firehose_call(
+        server.endpoint, "PutRecordBatch", b'{"DeliveryStreamName": '
+    )
 
     assert status == 400
     assert body["__type"] == "SerializationException"
@@ -374,7 +408,9 @@ def test_firehose_malformed_json_returns_serialization_exception(server):
 
 
 def test_firehose_wrong_member_type_returns_400_not_500(server):
-    payload = json.dumps({"DeliveryStreamName": STREAM, "Records": "not-a-list"}).encode()
+    payload = json.dumps(
+        {"DeliveryStreamName": STREAM, "Records": "not-a-list"}
+    ).encode()
 
     status, body = firehose_call(server.endpoint, "PutRecordBatch", payload)
 
@@ -428,6 +464,15 @@ def test_firehose_oversized_chunked_request_returns_413(server):
     )
 
 
+def test_s3_head_object_keeps_content_length(aws_env):
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket=BUCKET, Key="probe.txt", Body=b"0123456789")
+
+    head = s3.head_object(Bucket=BUCKET, Key="probe.txt")
+
+    assert head["ContentLength"] == 10
+
+
 def test_firehose_aws_error_keeps_code_and_message(aws_env):
     firehose = boto3.client("firehose")
 
@@ -454,9 +499,13 @@ def test_control_advance_system_clock_returns_409(system_server):
 
 def test_system_clock_ticker_delivers_within_one_second(system_server, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", system_server.endpoint)
-    boto3.client("firehose").put_record(DeliveryStreamName=STREAM, Record={"Data": b"tick"})
+    boto3.client("firehose").put_record(
+        DeliveryStreamName=STREAM, Record={"Data": b"tick"}
+    )
     [state] = system_server.control.streams()["streams"]
-    due_at = state["buffers"][0]["opened_at"] + state["buffers"][0]["interval_hint_seconds"]
+    due_at = (
+        state["buffers"][0]["opened_at"] + state["buffers"][0]["interval_hint_seconds"]
+    )
 
     deadline = SystemClock().now() + 15
     deliveries = []

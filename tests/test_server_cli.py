@@ -69,7 +69,10 @@ def test_load_config_stream_path_relative_to_config(tmp_path):
             "[1, 2]",
             " must contain a mapping with keys ('version', 'buckets', 'roles', 'streams')",
         ),
-        ("bucket: [x]", ": unknown key 'bucket'; the keys are version, buckets, roles, streams"),
+        (
+            "bucket: [x]",
+            ": unknown key 'bucket'; the keys are version, buckets, roles, streams",
+        ),
         ("version: 2", ": unsupported version 2; use version: 1"),
         ("buckets: x", ": 'buckets' must be a list"),
         (
@@ -77,8 +80,24 @@ def test_load_config_stream_path_relative_to_config(tmp_path):
             ": streams[0] must be a CreateDeliveryStream request with a DeliveryStreamName, "
             "or the path of a JSON file that contains one",
         ),
+        (
+            "buckets: [42]",
+            ": buckets[0] must be a bucket name or a CreateBucket request with a Bucket",
+        ),
+        (
+            "roles: [{Path: /}]",
+            ": roles[0] must be a CreateRole request with a RoleName",
+        ),
     ],
-    ids=["not-mapping", "unknown-key", "version", "not-list", "stream-without-name"],
+    ids=[
+        "not-mapping",
+        "unknown-key",
+        "version",
+        "not-list",
+        "stream-without-name",
+        "bucket-number",
+        "role-without-name",
+    ],
 )
 def test_load_config_invalid_file_raises_message(tmp_path, text, message):
     config_path = tmp_path / "config.yaml"
@@ -157,7 +176,10 @@ def test_is_loopback_classifies_hosts(host, expected):
     ("arguments", "message"),
     [
         (["--start", "2026-12-04T15:00:00Z"], "--start needs --clock manual"),
-        (["--account-id", "42"], "Invalid value for '--account-id': '42' is not 12 digits"),
+        (
+            ["--account-id", "42"],
+            "Invalid value for '--account-id': '42' is not 12 digits",
+        ),
         (
             ["--clock", "manual", "--start", "yesterday"],
             "Invalid value for '--start': invalid time 'yesterday': use ISO 8601, "
@@ -188,7 +210,9 @@ def lambda_server(tmp_path_factory):
         "Processors": [
             {
                 "Type": "Lambda",
-                "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": LAMBDA_ARN}],
+                "Parameters": [
+                    {"ParameterName": "LambdaArn", "ParameterValue": LAMBDA_ARN}
+                ],
             }
         ],
     }
@@ -215,10 +239,12 @@ def runner(lambda_server, monkeypatch):
 
 def put(server: ServerProcess, *datas: bytes) -> None:
     firehose = boto3.client("firehose", endpoint_url=server.endpoint)
-    firehose.put_record_batch(DeliveryStreamName=STREAM, Records=[{"Data": d} for d in datas])
+    firehose.put_record_batch(
+        DeliveryStreamName=STREAM, Records=[{"Data": d} for d in datas]
+    )
 
 
-def test_serve_env_options_and_lambda_transform_deliver_upper_case(lambda_server, runner):
+def test_serve_env_options_run_lambda_transform(lambda_server, runner):
     put(lambda_server, b"read\n", b"opened\n")
 
     result = runner.invoke(cli_control.flush, ["--output", "json"])
@@ -228,7 +254,9 @@ def test_serve_env_options_and_lambda_transform_deliver_upper_case(lambda_server
     s3 = boto3.client("s3", endpoint_url=lambda_server.endpoint)
     body = s3.get_object(Bucket=attempt["bucket"], Key=attempt["key"])["Body"].read()
     assert body == b"READ\nOPENED\n"
-    assert attempt["key"].startswith("vascular2026/12/04/15/message-interaction-events-1-")
+    assert attempt["key"].startswith(
+        "vascular2026/12/04/15/message-interaction-events-1-"
+    )
 
 
 def test_streams_command_prints_table(lambda_server, runner):
@@ -264,7 +292,14 @@ def test_advance_command_prints_deliveries_table(lambda_server, runner):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "clock: manual, now: 2026-12-04T15:02:00Z"
-    assert lines[1].split() == ["TIME", "STREAM", "OUTCOME", "RECORDS", "BYTES", "OBJECT"]
+    assert lines[1].split() == [
+        "TIME",
+        "STREAM",
+        "OUTCOME",
+        "RECORDS",
+        "BYTES",
+        "OBJECT",
+    ]
     fields = lines[2].split()
     assert fields[1:5] == [STREAM, "delivered", "1", "3"]
     assert fields[5].startswith("s3://vascular-inbox-events/vascular2026/12/04/15/")
@@ -294,9 +329,31 @@ def test_flush_command_unknown_stream_exits_1_with_message(runner):
 
 
 def test_control_command_unreachable_server_exits_1():
-    result = CliRunner().invoke(cli_control.streams, ["--endpoint", "http://127.0.0.1:9"])
+    result = CliRunner().invoke(
+        cli_control.streams, ["--endpoint", "http://127.0.0.1:9"]
+    )
 
     assert result.exit_code == 1
     assert "ConnectionFailed: cannot reach the control API at http://127.0.0.1:9" in (
         result.output
     )
+
+
+def test_serve_config_stream_rejected_by_aws_exits_2(tmp_path):
+    request = json.loads(VASCULAR_STREAM.read_text())
+    destination = request["S3DestinationConfiguration"]
+    destination["Prefix"] = "events/!{timestamp:yyyy}/"
+    del destination["ErrorOutputPrefix"]
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps({"streams": [request]}))
+
+    result = CliRunner().invoke(
+        serve, ["--port", "0", "--config", str(config_path), "--log-level", "error"]
+    )
+
+    assert result.exit_code == 2
+    assert (
+        "Error: cannot create delivery stream 'message-interaction-events' from "
+        "--config: An error occurred (InvalidArgumentException)" in result.output
+    )
+    assert "ErrorOutputPrefix cannot be null or empty" in result.output

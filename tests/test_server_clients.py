@@ -57,7 +57,12 @@ def client_env(server):
 
 def aws(env: dict[str, str], *arguments: str, cwd: Path | None = None) -> str:
     result = subprocess.run(
-        ["aws", *arguments], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+        ["aws", *arguments],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, f"aws {' '.join(arguments)} failed: {result.stderr}"
     return result.stdout
@@ -116,7 +121,16 @@ def test_aws_cli_vascular_json_delivers_objects(server, client_env, tmp_path):
         capture_output=True,
         timeout=120,
     )
-    aws(client_env, "s3api", "get-object", "--bucket", BUCKET, "--key", key, str(tmp_path / "out"))
+    aws(
+        client_env,
+        "s3api",
+        "get-object",
+        "--bucket",
+        BUCKET,
+        "--key",
+        key,
+        str(tmp_path / "out"),
+    )
 
     assert created["DeliveryStreamARN"] == (
         "arn:aws:firehose:us-east-1:123456789012:deliverystream/message-interaction-events"

@@ -46,11 +46,15 @@ class InboxEvent:
                 f"invalid event type {self.event_type!r}: use one of {', '.join(EVENT_TYPES)}"
             )
         if self.occurred_at.tzinfo is None:
-            raise ValueError(f"occurred_at must carry a time zone, got {self.occurred_at!r}")
+            raise ValueError(
+                f"occurred_at must carry a time zone, got {self.occurred_at!r}"
+            )
 
     def to_record(self) -> bytes:
         """Encode the event as one JSON line."""
-        occurred = self.occurred_at.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+        occurred = self.occurred_at.astimezone(timezone.utc).isoformat(
+            timespec="milliseconds"
+        )
         document = {
             "eventType": self.event_type,
             "messageId": self.message_id,

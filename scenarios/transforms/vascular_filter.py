@@ -1,7 +1,7 @@
 """A stand-in for the Lambda function that filters Vascular inbox events.
 
-Firehose sends it batches of records, and it answers each record by its
-``recordId``:
+Firehose sends it batches of records, and it returns one result for each
+record, by its ``recordId``:
 
 - ``Ok`` with the event written as compact JSON, for a well-formed event;
 - ``Dropped`` for a JSON object that is not a well-formed event (a required
@@ -26,7 +26,7 @@ REQUIRED_FIELDS = ("messageId", "userId", "inboxId", "eventType", "occurredAt")
 
 
 def filter_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Answer a Firehose transformation event: keep, drop or fail each record."""
+    """Return the response to a transformation event: keep, drop or fail each record."""
     return {"records": [_answer(record) for record in event["records"]]}
 
 
@@ -38,7 +38,11 @@ def _answer(record: dict[str, Any]) -> dict[str, Any]:
         document = None
     if not isinstance(document, dict):
         logger.info("record %s is not a JSON object", record_id)
-        return {"recordId": record_id, "result": "ProcessingFailed", "data": record["data"]}
+        return {
+            "recordId": record_id,
+            "result": "ProcessingFailed",
+            "data": record["data"],
+        }
     if not _well_formed(document):
         return {"recordId": record_id, "result": "Dropped", "data": record["data"]}
     data = json.dumps(document, separators=(",", ":"), ensure_ascii=False)

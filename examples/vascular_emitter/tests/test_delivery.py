@@ -9,15 +9,17 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from inbox_events import EVENT_TYPES, InboxEvent, InboxEventEmitter
 
 from emulator import faults
-from inbox_events import EVENT_TYPES, InboxEvent, InboxEventEmitter
 
 STREAM = "message-interaction-events"
 AT = datetime(2026, 12, 4, 15, 0, tzinfo=timezone.utc)
 KEY = r"vascular2026/12/04/15/message-interaction-events-1-2026-12-04-15-00-00-[0-9a-f-]{36}"
 
-pytestmark = pytest.mark.firehose_stream(config="../streams/message-interaction-events.json")
+pytestmark = pytest.mark.firehose_stream(
+    config="../streams/message-interaction-events.json"
+)
 
 
 def test_each_event_type_delivered_as_one_json_line(firehose):
@@ -73,8 +75,12 @@ def test_refused_entries_sent_again_and_delivered_once(firehose):
         STREAM,
         records=4,
         documents=[
-            {"eventType": kind, "messageId": "m-2", "userId": "u-2",
-             "occurredAt": "2026-12-04T15:00:00.000Z"}
+            {
+                "eventType": kind,
+                "messageId": "m-2",
+                "userId": "u-2",
+                "occurredAt": "2026-12-04T15:00:00.000Z",
+            }
             for kind in EVENT_TYPES
         ],
     )
@@ -99,6 +105,10 @@ def test_gzip_stream_objects_read_back_decompressed(firehose):
     assert obj.key.endswith(".gz")
     assert obj.content_encoding == "gzip"
     assert obj.json() == [
-        {"eventType": "Opened", "messageId": "m-3", "userId": "u-3",
-         "occurredAt": "2026-12-04T15:00:00.000Z"}
+        {
+            "eventType": "Opened",
+            "messageId": "m-3",
+            "userId": "u-3",
+            "occurredAt": "2026-12-04T15:00:00.000Z",
+        }
     ]

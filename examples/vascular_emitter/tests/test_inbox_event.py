@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from inbox_events import InboxEvent, _batches
 
 AT = datetime(2026, 12, 4, 15, 0, 0, 250000, tzinfo=timezone.utc)
 
 
 def test_to_record_json_line_in_utc():
-    event = InboxEvent("Read", "m-1", "u-1", AT.astimezone(timezone(timedelta(hours=2))))
+    event = InboxEvent(
+        "Read", "m-1", "u-1", AT.astimezone(timezone(timedelta(hours=2)))
+    )
 
     assert event.to_record() == (
         b'{"eventType":"Read","messageId":"m-1","userId":"u-1",'
