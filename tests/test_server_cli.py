@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import textwrap
 from pathlib import Path
 
@@ -357,3 +358,18 @@ def test_serve_config_stream_rejected_by_aws_exits_2(tmp_path):
         "--config: An error occurred (InvalidArgumentException)" in result.output
     )
     assert "ErrorOutputPrefix cannot be null or empty" in result.output
+
+
+def test_serve_port_in_use_exits_1_with_advice():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = CliRunner().invoke(serve, ["--port", str(port), "--log-level", "error"])
+
+    assert result.exit_code == 1
+    assert (
+        f"Error: cannot listen on 127.0.0.1 port {port}: Address already in use; "
+        "choose another --port, or --port 0 for a free one"
+    ) in result.output
