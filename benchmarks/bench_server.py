@@ -11,7 +11,7 @@ Printed per server: records/s and MiB/s of record data, failed requests (an
 exception or a non-zero FailedPutCount), the server's CPU time, and its
 resident memory (RSS, read from /proc, so Linux only) before, half-way
 through and after the run. Both servers keep the objects they write in
-moto's S3, which holds objects under 5 MiB in memory and larger ones in
+moto's S3, which keeps objects under 5 MiB in memory and larger ones in
 temporary files, so the RSS of moto's server grows with the data it stores.
 The last line gives the emulator's throughput as a ratio of moto's.
 

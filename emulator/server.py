@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
 import threading
 import uuid
 from collections import Counter
@@ -31,7 +32,13 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from moto.server import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import (
+    BaseWSGIServer,
+    WSGIRequestHandler,
+    get_sockaddr,
+    make_server,
+    select_address_family,
+)
 
 from emulator.errors import ConfigurationError
 
@@ -56,6 +63,7 @@ DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 READ_CHUNK_BYTES = 65536
 DISCARD_LIMIT_BYTES = 64 * 1024 * 1024
+LISTEN_BACKLOG = 128
 FINAL_FLUSH_ROUNDS = 3
 FINAL_FLUSH_RETRY_SECONDS = 1.0
 
@@ -313,14 +321,25 @@ class EmulatorServer:
     # Lifecycle -------------------------------------------------------------
 
     def start(self) -> None:
-        """Bind the listening socket, then start the emulator and run the setup."""
-        self._http = make_server(
-            self.host,
-            self.port,
-            self,
-            threaded=True,
-            request_handler=_QuietRequestHandler,
-        )
+        """Bind the listening socket, then start the emulator and run the setup.
+
+        :raises OSError: when the address cannot be bound, such as a port in use.
+        """
+        # Bind here rather than in werkzeug, which prints its own message and
+        # exits the process when the port is taken.
+        family = select_address_family(self.host, self.port)
+        with socket.socket(family, socket.SOCK_STREAM) as listener:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(get_sockaddr(self.host, self.port, family))
+            listener.listen(LISTEN_BACKLOG)
+            self._http = make_server(
+                self.host,
+                self.port,
+                self,
+                threaded=True,
+                request_handler=_QuietRequestHandler,
+                fd=listener.fileno(),
+            )
         self.port = self._http.port
         try:
             self._start_emulator()

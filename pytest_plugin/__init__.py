@@ -16,7 +16,9 @@ import pytest
 
 from pytest_plugin import options
 from pytest_plugin.fixtures import (
-    _firehose_stream_marker,
+    _firehose_stream_marker as _firehose_stream_marker,  # pytest finds fixtures here
+)
+from pytest_plugin.fixtures import (
     firehose,
     firehose_account_id,
     firehose_region,
@@ -44,9 +46,6 @@ __all__ = [
     "pytest_report_header",
 ]
 
-# Fixtures are found by pytest as attributes of this module.
-_FIXTURES = (_firehose_stream_marker,)
-
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     options.add_options(parser)
@@ -65,12 +64,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Check ``firehose_stream`` markers while collecting, so bad arguments fail early."""
     definition = metafunc.definition
     for mark in definition.iter_markers(MARKER):
-        try:
-            parse_marker(mark, search_dirs(definition))
-        except MarkerError as error:
-            problem = str(error)
-        else:
-            continue
-        pytest.fail(
-            f"invalid {MARKER} marker on {definition.nodeid}: {problem}", pytrace=False
-        )
+        problem = _marker_problem(mark, definition)
+        if problem is not None:
+            message = f"invalid {MARKER} marker on {definition.nodeid}: {problem}"
+            pytest.fail(message, pytrace=False)
+
+
+def _marker_problem(mark: pytest.Mark, definition: pytest.Function) -> str | None:
+    try:
+        parse_marker(mark, search_dirs(definition))
+    except MarkerError as error:
+        return str(error)
+    return None

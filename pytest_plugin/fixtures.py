@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from pytest_plugin.emulation import SessionFactory, running_emulator
-from pytest_plugin.marker import MARKER, MarkerError, create_streams, parse_marker
+from pytest_plugin.marker import (
+    MARKER,
+    MarkerError,
+    StreamSpec,
+    create_streams,
+    parse_marker,
+)
 from pytest_plugin.options import settings_of
 
 __all__ = [
@@ -133,7 +139,7 @@ def firehose_server(firehose_server_session: Any) -> Any:
     return firehose_server_session
 
 
-def stream_specs(item: pytest.Item) -> list[Any]:
+def stream_specs(item: pytest.Item) -> list[StreamSpec]:
     """Parse the ``firehose_stream`` markers of a test, the closest first.
 
     A marker for a stream name that a closer marker already gives is skipped.
@@ -149,7 +155,7 @@ def stream_specs(item: pytest.Item) -> list[Any]:
 
 
 def search_dirs(node: Any) -> list[Path]:
-    """Directories where a relative ``config`` path is looked for: the test file's, then rootdir."""
+    """Return the directories searched for a relative ``config`` path, in order."""
     return [Path(node.path).parent, Path(node.config.rootpath)]
 
 
@@ -159,11 +165,14 @@ def _firehose_stream_marker(request: pytest.FixtureRequest) -> None:
     node = request.node
     if node.get_closest_marker(MARKER) is None:
         return
+    problem = None
     try:
         specs = stream_specs(node)
     except MarkerError as error:
         problem = str(error)
-    else:
-        create_streams(request.getfixturevalue("firehose"), specs)
-        return
-    pytest.fail(f"invalid {MARKER} marker on {node.nodeid}: {problem}", pytrace=False)
+    # Failing outside the except block keeps the MarkerError out of the report.
+    if problem is not None:
+        pytest.fail(
+            f"invalid {MARKER} marker on {node.nodeid}: {problem}", pytrace=False
+        )
+    create_streams(request.getfixturevalue("firehose"), specs)
