@@ -64,6 +64,9 @@ class SystemClock(Clock):
     def now(self) -> float:
         return time.time()
 
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
 
 class ManualClock(Clock):
     """A clock that moves only when told to.

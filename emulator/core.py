@@ -83,6 +83,13 @@ class FirehoseEmulator(InspectionMixin):
         self._started = False
         self._clients: dict[tuple[Any, ...], Any] = {}
 
+    def __repr__(self) -> str:
+        names = sorted(stream.name for stream in self.runtime.all_streams())
+        return (
+            f"FirehoseEmulator(clock={self.clock!r}, region={self.region!r}, "
+            f"account_id={self.account_id!r}, streams={names!r})"
+        )
+
     # Lifecycle ------------------------------------------------------------
 
     def start(self) -> FirehoseEmulator:

@@ -95,3 +95,24 @@ def iam_backend(account_id: str, partition: str = "aws") -> Any:
 def firehose_backend(account_id: str, region: str) -> EmulatedFirehoseBackend:
     """Return the emulated Firehose backend of an account and region."""
     return firehose_models.firehose_backends[account_id][region]
+
+
+def _raised_in(error: BaseException, module: str) -> bool:
+    traceback = error.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_globals.get("__name__") == module:
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def raised_while_parsing(error: BaseException) -> bool:
+    """Return whether ``error`` was raised while moto parsed a request against its model."""
+    return _raised_in(error, "moto.core.parse")
+
+
+def server_app() -> Any:
+    """Return moto's WSGI application, which serves every AWS API that moto implements."""
+    from moto.server import DomainDispatcherApplication, create_backend_app
+
+    return DomainDispatcherApplication(create_backend_app)

@@ -1,10 +1,11 @@
 """The standalone server: moto's AWS endpoint with the emulated Firehose, plus a control API.
 
-Requests under ``/_emulator/`` go to the control API (JSON). Every other
-request goes to moto's own WSGI application, which serves each AWS API that
-moto implements. A ``FirehoseEmulator`` running in this process installs the
-emulated Firehose backend into moto, so Firehose calls are buffered and
-delivered as AWS delivers them.
+Requests under ``/_emulator/`` go to the control API (JSON, in
+``emulator.server_control``). Every other request goes to moto's own WSGI
+application, which serves each AWS API that moto implements. A
+``FirehoseEmulator`` running in this process installs the emulated Firehose
+backend into moto, so Firehose calls are buffered and delivered as AWS
+delivers them.
 
 moto's server (5.2) lets an exception raised while handling a request reach
 werkzeug, which logs it and returns an HTML "500 Internal Server Error" page
@@ -20,18 +21,14 @@ import json
 import logging
 import socket
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import parse_qs
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from moto.server import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import (
     BaseWSGIServer,
     WSGIRequestHandler,
@@ -40,7 +37,9 @@ from werkzeug.serving import (
     select_address_family,
 )
 
-from emulator.errors import ConfigurationError
+# server_control imports this module, so its names are read from it at call time.
+from emulator import server_control
+from emulator.moto_glue import raised_while_parsing, server_app
 
 if TYPE_CHECKING:
     from emulator.core import FirehoseEmulator
@@ -245,15 +244,6 @@ def json_body_error(body: bytes) -> str | None:
     return None
 
 
-def _raised_in(error: BaseException, module: str) -> bool:
-    traceback = error.__traceback__
-    while traceback is not None:
-        if traceback.tb_frame.f_globals.get("__name__") == module:
-            return True
-        traceback = traceback.tb_next
-    return False
-
-
 def classify_exception(protocol: str, error: Exception) -> tuple[int, str, str]:
     """Map an exception raised inside moto to an AWS status, error code and message."""
     from botocore.model import OperationNotFoundError
@@ -265,7 +255,7 @@ def classify_exception(protocol: str, error: Exception) -> tuple[int, str, str]:
             code,
             f"the operation {error} is not a known operation of this service",
         )
-    if _raised_in(error, "moto.core.parse"):
+    if raised_while_parsing(error):
         code = {"json": "SerializationException", "query": "InvalidParameterValue"}
         return (
             400,
@@ -311,12 +301,12 @@ class EmulatorServer:
         self._setup = setup
         self._emulator: FirehoseEmulator | None = None
         self._http: BaseWSGIServer | None = None
-        self._moto_app = DomainDispatcherApplication(create_backend_app)
+        self._moto_app = server_app()
         self.gate = RequestGate()
         self._shutdown_started = threading.Event()
         self._error_counts: Counter[tuple[str, str]] = Counter()
         self._error_lock = threading.Lock()
-        self.control = ControlAPI(self)
+        self.control = server_control.ControlAPI(self)
 
     # Lifecycle -------------------------------------------------------------
 
@@ -476,7 +466,7 @@ class EmulatorServer:
 
     def _handle_aws(self, environ: dict[str, Any]) -> Response:
         protocol = request_protocol(environ)
-        request_id = new_request_id()
+        request_id = server_control.new_request_id()
         body = b""
         try:
             if protocol != "rest":
@@ -562,239 +552,3 @@ class EmulatorServer:
         else:
             logger.warning("%s rejected with %s: %s", operation, code, error)
         return aws_error(protocol, status, code, message, request_id)
-
-
-# Control API ------------------------------------------------------------------
-
-
-def new_request_id() -> str:
-    """Return a request id for an error response."""
-    return str(uuid.uuid4())
-
-
-class ControlError(Exception):
-    """A control API request failed; the response is ``{"error": code, "message": ...}``."""
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: list[tuple[str, str]] = ()
-    ):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = list(headers)
-
-
-def json_response(
-    status: int, payload: Any, headers: list[tuple[str, str]] = ()
-) -> Response:
-    """Build a JSON response of the control API."""
-    body = json.dumps(payload).encode()
-    return status, [*headers, ("Content-Type", "application/json")], body
-
-
-def _isoformat(moment: float) -> str:
-    return (
-        datetime.fromtimestamp(moment, tz=timezone.utc)
-        .isoformat()
-        .replace("+00:00", "Z")
-    )
-
-
-def _check_fields(
-    payload: dict[str, Any], allowed: tuple[str, ...], route: str
-) -> None:
-    unknown = sorted(set(payload) - set(allowed))
-    if unknown:
-        expected = ", ".join(allowed) if allowed else "no fields"
-        raise ControlError(
-            400,
-            "InvalidRequest",
-            f"unknown field {unknown[0]!r} in {route}; expected {expected}",
-        )
-
-
-class ControlAPI:
-    """The JSON API under ``/_emulator/``: flush, advance, reset, streams, deliveries, health."""
-
-    # path: (HTTP method, handler, runs while requests are counted by the gate)
-    ROUTES: ClassVar[dict[str, tuple[str, str, bool]]] = {
-        "/_emulator/flush": ("POST", "flush", True),
-        "/_emulator/advance": ("POST", "advance", True),
-        "/_emulator/reset": ("POST", "reset", False),
-        "/_emulator/streams": ("GET", "streams", True),
-        "/_emulator/deliveries": ("GET", "deliveries", True),
-        "/_emulator/health": ("GET", "health", True),
-    }
-
-    def __init__(self, server: EmulatorServer):
-        self.server = server
-
-    def handle(self, environ: dict[str, Any]) -> Response:
-        """Handle one control request; every failure becomes a JSON error."""
-        try:
-            return self._dispatch(environ)
-        except ControlError as error:
-            logger.info(
-                "rejected control request %s %s: %d %s: %s",
-                environ.get("REQUEST_METHOD"),
-                environ.get("PATH_INFO"),
-                error.status,
-                error.code,
-                error.message,
-            )
-            payload = {"error": error.code, "message": error.message}
-            return json_response(error.status, payload, error.headers)
-        except ServerStopping:
-            logger.info(
-                "rejected control request %s: shutting down", environ.get("PATH_INFO")
-            )
-            message = "the emulator is shutting down"
-            return json_response(503, {"error": "ServerStopping", "message": message})
-        except Exception as error:
-            logger.exception("the control request %s failed", environ.get("PATH_INFO"))
-            message = f"the control request failed: {type(error).__name__}: {error}"
-            return json_response(500, {"error": "InternalError", "message": message})
-
-    def handle_moto_reset(self, environ: dict[str, Any]) -> Response:
-        """Handle moto's own ``POST /moto-api/reset`` with a full reset, in moto's response shape."""
-        try:
-            self.server.reset()
-        except ServerStopping:
-            logger.info("rejected POST /moto-api/reset: shutting down")
-            message = "the emulator is shutting down"
-            return json_response(503, {"error": "ServerStopping", "message": message})
-        except Exception as error:
-            logger.exception("POST /moto-api/reset failed")
-            message = f"the reset failed: {type(error).__name__}: {error}"
-            return json_response(500, {"error": "InternalError", "message": message})
-        return json_response(200, {"status": "ok"})
-
-    def _dispatch(self, environ: dict[str, Any]) -> Response:
-        path = environ.get("PATH_INFO", "").rstrip("/")
-        route = self.ROUTES.get(path)
-        if route is None:
-            paths = ", ".join(sorted(self.ROUTES))
-            raise ControlError(
-                404,
-                "NotFound",
-                f"no control API route {path!r}; the routes are {paths}",
-            )
-        method, handler_name, gated = route
-        if environ.get("REQUEST_METHOD") != method:
-            raise ControlError(
-                405,
-                "MethodNotAllowed",
-                f"{path} accepts {method}, not {environ.get('REQUEST_METHOD')}",
-                [("Allow", method)],
-            )
-        payload = (
-            self._payload(environ, path) if method == "POST" else self._query(environ)
-        )
-        handler = getattr(self, f"_{handler_name}")
-        if not gated:
-            return json_response(200, handler(payload, path))
-        with self.server.gate.shared():
-            return json_response(200, handler(payload, path))
-
-    def _payload(self, environ: dict[str, Any], path: str) -> dict[str, Any]:
-        try:
-            body = read_body(environ, self.server.max_request_bytes)
-        except RequestTooLarge as error:
-            limit = self.server.max_request_bytes
-            raise ControlError(
-                413, "RequestEntityTooLarge", f"{error}; the maximum is {limit} bytes"
-            ) from None
-        except ValueError as error:
-            raise ControlError(400, "BadRequest", str(error)) from None
-        if not body.strip():
-            return {}
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ControlError(
-                400, "InvalidJSON", f"the body of {path} is not valid JSON: {error}"
-            ) from None
-        if not isinstance(payload, dict):
-            raise ControlError(
-                400, "InvalidJSON", f"the body of {path} must be a JSON object"
-            )
-        return payload
-
-    @staticmethod
-    def _query(environ: dict[str, Any]) -> dict[str, Any]:
-        parsed = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        return {name: values[-1] for name, values in parsed.items()}
-
-    def _clock_fields(self) -> dict[str, Any]:
-        clock = self.server.emulator.clock
-        return {
-            "clock": "manual" if clock.manual else "system",
-            "now": _isoformat(clock.now()),
-        }
-
-    def _flush(self, payload: dict[str, Any], path: str) -> dict[str, Any]:
-        _check_fields(payload, ("stream",), path)
-        name = payload.get("stream")
-        if name is not None and not isinstance(name, str):
-            raise ControlError(
-                400, "InvalidRequest", f"'stream' must be a string, not {name!r}"
-            )
-        try:
-            attempts = self.server.emulator.flush(name)
-        except ConfigurationError as error:
-            raise ControlError(404, "StreamNotFound", str(error)) from None
-        return {**self._clock_fields(), "deliveries": [a.as_dict() for a in attempts]}
-
-    def _advance(self, payload: dict[str, Any], path: str) -> dict[str, Any]:
-        _check_fields(payload, ("seconds",), path)
-        seconds = payload.get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-            raise ControlError(
-                400,
-                "InvalidRequest",
-                f"'seconds' must be a number of seconds, not {seconds!r}",
-            )
-        if not 0 <= seconds < float("inf"):
-            raise ControlError(
-                400,
-                "InvalidRequest",
-                f"'seconds' must be zero or more, not {seconds!r}",
-            )
-        emulator = self.server.emulator
-        if not emulator.clock.manual:
-            raise ControlError(
-                409,
-                "ClockNotManual",
-                "advance needs a manual clock; this server follows the system clock. "
-                "Start it with --clock manual to move time by hand.",
-            )
-        attempts = emulator.advance(seconds)
-        return {**self._clock_fields(), "deliveries": [a.as_dict() for a in attempts]}
-
-    def _reset(self, payload: dict[str, Any], path: str) -> dict[str, Any]:
-        _check_fields(payload, (), path)
-        dropped = self.server.reset()
-        return {"status": "ok", "dropped_records": dropped, **self._clock_fields()}
-
-    def _streams(self, query: dict[str, Any], path: str) -> dict[str, Any]:
-        _check_fields(query, (), path)
-        return {**self._clock_fields(), "streams": self.server.emulator.streams()}
-
-    def _deliveries(self, query: dict[str, Any], path: str) -> dict[str, Any]:
-        _check_fields(query, ("stream",), path)
-        attempts = self.server.emulator.delivery_log
-        name = query.get("stream")
-        if name is not None:
-            attempts = [attempt for attempt in attempts if attempt.stream == name]
-        return {**self._clock_fields(), "deliveries": [a.as_dict() for a in attempts]}
-
-    def _health(self, query: dict[str, Any], path: str) -> dict[str, Any]:
-        _check_fields(query, (), path)
-        emulator = self.server.emulator
-        return {
-            "status": "ok",
-            **self._clock_fields(),
-            "sink": emulator.runtime.sink.describe(),
-            "streams": len(emulator.streams()),
-        }

@@ -31,6 +31,10 @@ from pytest_plugin.fixtures import (
 )
 from pytest_plugin.marker import MARKER, MarkerError, marker_description, parse_marker
 
+# Scenario files matching the ini option ``firehose_scenarios`` become test
+# items; the hook module imports only pytest until a scenario is collected.
+pytest_plugins = ["emulator.scenario.pytest_collect"]
+
 __all__ = [
     "firehose",
     "firehose_account_id",

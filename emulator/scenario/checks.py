@@ -11,6 +11,7 @@ from emulator.scenario.generators import (
     GeneratorOptionError,
     make_generator,
 )
+from emulator.scenario.records import decode_base64
 from emulator.scenario.yamlfile import Path
 
 if TYPE_CHECKING:
@@ -91,8 +92,29 @@ def _check_put(
         )
     if "file" in body:
         context.resolve(body["file"], path + ("file",))
+    if body.get("encoding") == "base64":
+        _check_base64(body, path, context)
     if "generate" in body:
         _check_generator(body["generate"], path + ("generate",), context)
+
+
+def _check_base64(body: dict[str, Any], path: Path, context: _Context) -> None:
+    if "records" not in body:
+        raise context.error(
+            path + ("encoding",),
+            "encoding: base64 applies only to inline records",
+            "give the records inline under records, or remove encoding",
+        )
+    for position, record in enumerate(body["records"]):
+        try:
+            decode_base64(record)
+        except (TypeError, ValueError) as error:
+            raise context.error(
+                path + ("records", position),
+                f"the record is not base64 ({error})",
+                "give each record as the base64 text of its bytes, "
+                "or remove encoding: base64 to send text as written",
+            ) from None
 
 
 def _check_generator(spec: dict[str, Any], path: Path, context: _Context) -> None:

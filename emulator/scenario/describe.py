@@ -12,7 +12,8 @@ __all__ = ["describe_step"]
 
 def _put(body: dict[str, Any]) -> str:
     if "records" in body:
-        source = f"{len(body['records'])} inline records"
+        encoding = " base64" if body.get("encoding") == "base64" else ""
+        source = f"{len(body['records'])} inline{encoding} records"
     elif "file" in body:
         source = f"the records of {body['file']}"
     else:

@@ -11,7 +11,7 @@ from emulator.clock import parse_instant
 from emulator.runtime import Settings
 from emulator.scenario import checks
 from emulator.scenario.errors import ScenarioFormatError
-from emulator.scenario.model import RoleSpec, Scenario, Step, StreamSpec
+from emulator.scenario.model import PolicySpec, RoleSpec, Scenario, Step, StreamSpec
 from emulator.scenario.schema import check_schema
 from emulator.scenario.yamlfile import LineIndex, Path, format_path, parse_yaml
 
@@ -124,6 +124,13 @@ def _build(data: dict[str, Any], text: str, context: _Context) -> Scenario:
     ]
     _check_unique([s.name for s in streams], ("setup", "streams"), "stream", context)
     _check_unique(buckets, ("setup", "buckets"), "bucket", context)
+    policies = [
+        _policy(spec, ("setup", "policies", i), context)
+        for i, spec in enumerate(setup.get("policies", []))
+    ]
+    _check_unique(
+        [p.name for p in policies], ("setup", "policies"), "managed policy", context
+    )
     scenario = Scenario(
         file=context.file,
         name=data.get("name") or FilePath(context.file).stem,
@@ -149,6 +156,7 @@ def _build(data: dict[str, Any], text: str, context: _Context) -> Scenario:
         index=context.index,
         text=text,
         data=data,
+        policies=policies,
     )
     scenario.steps = _steps(data["steps"], scenario, context)
     return scenario
@@ -223,6 +231,17 @@ def _role(spec: dict[str, Any], path: Path, context: _Context) -> RoleSpec:
         name=spec["name"],
         trust_policy=_document(spec["trust_policy"], path + ("trust_policy",), context),
         policies=policies,
+        path=path,
+        line=context.index.line(path),
+        managed_policies=list(spec.get("managed_policies", [])),
+    )
+
+
+def _policy(spec: dict[str, Any], path: Path, context: _Context) -> PolicySpec:
+    return PolicySpec(
+        name=spec["name"],
+        document=_document(spec["document"], path + ("document",), context),
+        iam_path=spec.get("path", "/"),
         path=path,
         line=context.index.line(path),
     )

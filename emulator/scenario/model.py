@@ -8,7 +8,7 @@ from typing import Any
 
 from emulator.scenario.yamlfile import LineIndex, Path
 
-__all__ = ["Scenario", "Step", "StreamSpec", "RoleSpec"]
+__all__ = ["PolicySpec", "RoleSpec", "Scenario", "Step", "StreamSpec"]
 
 
 @dataclass
@@ -43,11 +43,23 @@ class StreamSpec:
 
 @dataclass
 class RoleSpec:
-    """An IAM role to create, with its trust policy and inline policies."""
+    """An IAM role to create, with its trust policy, inline and managed policies."""
 
     name: str
     trust_policy: dict[str, Any]
     policies: list[tuple[str, dict[str, Any]]]
+    path: Path
+    line: int | None
+    managed_policies: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PolicySpec:
+    """A customer managed IAM policy to create (CreatePolicy)."""
+
+    name: str
+    document: dict[str, Any]
+    iam_path: str
     path: Path
     line: int | None
 
@@ -74,6 +86,7 @@ class Scenario:
     index: LineIndex
     text: str
     data: dict[str, Any] = field(repr=False, default_factory=dict)
+    policies: list[PolicySpec] = field(default_factory=list)
 
     def stream_names(self) -> list[str]:
         return [stream.name for stream in self.streams]

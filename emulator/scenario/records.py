@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Callable
 from pathlib import Path as FilePath
@@ -9,7 +11,7 @@ from typing import Any
 
 from emulator.scenario.generators import make_generator
 
-__all__ = ["RecordSource", "encode_inline", "read_ndjson"]
+__all__ = ["RecordSource", "decode_base64", "encode_inline", "read_ndjson"]
 
 
 def encode_inline(record: Any) -> bytes:
@@ -19,6 +21,20 @@ def encode_inline(record: Any) -> bytes:
     return (
         json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
     ).encode("utf-8")
+
+
+def decode_base64(record: Any) -> bytes:
+    """Decode one inline record of a put step with ``encoding: base64``.
+
+    :raises TypeError: when the record is not a string.
+    :raises ValueError: when the string is not valid base64.
+    """
+    if not isinstance(record, str):
+        raise TypeError(f"expected a base64 string, got {type(record).__name__}")
+    try:
+        return base64.b64decode(record, validate=True)
+    except binascii.Error as error:
+        raise ValueError(f"invalid base64: {error}") from None
 
 
 def read_ndjson(path: FilePath) -> list[bytes]:
@@ -44,7 +60,10 @@ class RecordSource:
         self._fixed: list[bytes] | None = None
         self._generator: Any = None
         if "records" in body:
-            self._fixed = [encode_inline(record) for record in body["records"]]
+            encode = (
+                decode_base64 if body.get("encoding") == "base64" else encode_inline
+            )
+            self._fixed = [encode(record) for record in body["records"]]
             self.count = len(self._fixed)
         elif "file" in body:
             self._fixed = read_ndjson(base_dir / body["file"])

@@ -30,8 +30,12 @@ def s3_client(emulator: Any) -> Any:
 
 
 def create_all(scenario: Scenario, emulator: Any) -> None:
-    """Create the buckets, roles, log groups, transforms and streams, in that order."""
+    """Create the buckets, managed policies, roles, log groups, transforms and streams.
+
+    They are created in that order, so a role can attach a policy of the setup.
+    """
     _create_buckets(scenario, emulator)
+    _create_policies(scenario, emulator)
     _create_roles(scenario, emulator)
     _create_log_groups(scenario, emulator)
     for position, (arn, function) in enumerate(scenario.transforms):
@@ -81,6 +85,26 @@ def _create_roles(scenario: Scenario, emulator: Any) -> None:
             call_aws(
                 scenario, role.path, "PutRolePolicy", iam.put_role_policy, arguments
             )
+        for arn in role.managed_policies:
+            arguments = {"RoleName": role.name, "PolicyArn": arn}
+            call_aws(
+                scenario,
+                role.path,
+                "AttachRolePolicy",
+                iam.attach_role_policy,
+                arguments,
+            )
+
+
+def _create_policies(scenario: Scenario, emulator: Any) -> None:
+    iam = emulator.client("iam")
+    for policy in scenario.policies:
+        arguments = {
+            "PolicyName": policy.name,
+            "Path": policy.iam_path,
+            "PolicyDocument": json.dumps(policy.document),
+        }
+        call_aws(scenario, policy.path, "CreatePolicy", iam.create_policy, arguments)
 
 
 def _create_log_groups(scenario: Scenario, emulator: Any) -> None:
