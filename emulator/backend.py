@@ -1,6 +1,6 @@
 """The emulated Firehose backend: moto's, with AWS's validation, buffering and delivery.
 
-moto keeps the stream records, tags and listing; this subclass validates the
+moto keeps the stream records, tags and listing. This subclass validates the
 S3 destinations as AWS does, stores them with AWS's defaults, and sends
 records through buffers instead of writing one object per call.
 
@@ -60,6 +60,57 @@ def _check_stream_name(name: Any, path: str = "deliveryStreamName") -> None:
         )
 
 
+def _check_create_input(name: Any, stream_type: str | None) -> str:
+    """Validate the stream name and type of CreateDeliveryStream; return the type."""
+    _check_stream_name(name)
+    stream_type = stream_type or "DirectPut"
+    if stream_type not in STREAM_TYPES:
+        listing = ", ".join(STREAM_TYPES)
+        raise ValidationException(
+            validation_message(
+                "deliveryStreamType",
+                stream_type,
+                f"Member must satisfy enum value set: [{listing}]",
+            )
+        )
+    return stream_type
+
+
+def _normalise_create(
+    plain: dict[str, Any] | None, extended: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Validate the S3 destination of CreateDeliveryStream, in whichever shape it came."""
+    if extended:
+        return config_module.normalise_destination(
+            extended, extended=True, shape_path="extendedS3DestinationConfiguration"
+        )
+    return config_module.normalise_destination(
+        plain, extended=False, shape_path="s3DestinationConfiguration"
+    )
+
+
+def _check_update(stream: Any, version_id: str, destination_id: str) -> None:
+    """Check the version and destination an UpdateDestination call names."""
+    if stream.version_id != version_id:
+        raise ConcurrentModificationException(
+            f"Cannot update firehose: {stream.delivery_stream_name} since the current "
+            f"version id: {stream.version_id} and specified version id: "
+            f"{version_id} do not match"
+        )
+    if destination_id != stream.destinations[0]["destination_id"]:
+        raise InvalidArgumentException(f"Destination Id {destination_id} not found")
+
+
+def _check_plain_update(update: dict[str, Any]) -> None:
+    """Reject extended-only members sent in the plain ``S3DestinationUpdate`` shape."""
+    unknown = [member for member in update if member in config_module.EXTENDED_ONLY_MEMBERS]
+    if unknown:
+        raise ValidationException(
+            f"1 validation error detected: {unknown[0]} is not a member of "
+            "s3DestinationUpdate; use ExtendedS3DestinationUpdate for it"
+        )
+
+
 def _epoch(moment: float) -> datetime:
     return datetime.fromtimestamp(moment, tz=timezone.utc)
 
@@ -92,17 +143,7 @@ class EmulatedFirehoseBackend(FirehoseBackend):
         """Create a delivery stream; S3 destinations are validated as AWS does."""
         *others, tags = other_destinations if other_destinations else (None,) * 6
         tags = keywords.get("tags", tags)
-        _check_stream_name(delivery_stream_name)
-        stream_type = delivery_stream_type or "DirectPut"
-        if stream_type not in STREAM_TYPES:
-            listing = ", ".join(STREAM_TYPES)
-            raise ValidationException(
-                validation_message(
-                    "deliveryStreamType",
-                    stream_type,
-                    f"Member must satisfy enum value set: [{listing}]",
-                )
-            )
+        stream_type = _check_create_input(delivery_stream_name, delivery_stream_type)
         find_destination_config_in_args(
             {
                 "s3_destination_configuration": s3_destination_configuration,
@@ -110,22 +151,18 @@ class EmulatedFirehoseBackend(FirehoseBackend):
                 **{f"other{i}_destination": value for i, value in enumerate(others)},
             }
         )
+
+        destination = None
         if s3_destination_configuration or extended_s3_destination_configuration:
-            extended = bool(extended_s3_destination_configuration)
-            destination = config_module.normalise_destination(
-                extended_s3_destination_configuration or s3_destination_configuration,
-                extended=extended,
-                shape_path=(
-                    "extendedS3DestinationConfiguration"
-                    if extended
-                    else "s3DestinationConfiguration"
-                ),
+            destination = _normalise_create(
+                s3_destination_configuration, extended_s3_destination_configuration
             )
             s3_destination_configuration = None
             # moto renames members of the dict it is given (S3BackupConfiguration
             # becomes S3BackupDescription), so it gets a copy and the
             # normalised configuration is stored afterwards.
             extended_s3_destination_configuration = copy.deepcopy(destination)
+
         arn = super().create_delivery_stream(
             region,
             delivery_stream_name,
@@ -137,13 +174,12 @@ class EmulatedFirehoseBackend(FirehoseBackend):
             *others,
             tags,
         )
+
         stream = self.delivery_streams[delivery_stream_name]
-        if extended_s3_destination_configuration:
-            stream.destinations[0]["ExtendedS3"] = destination
-        now = runtime.current().clock.now()
-        stream.create_timestamp = _epoch(now)
+        stream.create_timestamp = _epoch(runtime.current().clock.now())
         stream.last_update_timestamp = None
-        if extended_s3_destination_configuration:
+        if destination is not None:
+            stream.destinations[0]["ExtendedS3"] = destination
             self._runtime_for(delivery_stream_name)
         logger.info("created delivery stream %s", arn)
         return arn
@@ -271,22 +307,11 @@ class EmulatedFirehoseBackend(FirehoseBackend):
             raise InvalidArgumentException(
                 "Exactly one destination configuration is supported for a Firehose"
             )
-        if stream.version_id != current_delivery_stream_version_id:
-            raise ConcurrentModificationException(
-                f"Cannot update firehose: {delivery_stream_name} since the current "
-                f"version id: {stream.version_id} and specified version id: "
-                f"{current_delivery_stream_version_id} do not match"
-            )
-        if destination_id != stream.destinations[0]["destination_id"]:
-            raise InvalidArgumentException(f"Destination Id {destination_id} not found")
         extended = bool(extended_s3_destination_update)
+        _check_update(stream, current_delivery_stream_version_id, destination_id)
         if not extended:
-            unknown = [m for m in update if m in config_module.EXTENDED_ONLY_MEMBERS]
-            if unknown:
-                raise ValidationException(
-                    f"1 validation error detected: {unknown[0]} is not a member of "
-                    "s3DestinationUpdate; use ExtendedS3DestinationUpdate for it"
-                )
+            _check_plain_update(update)
+
         merged = config_module.merge_update(
             current,
             update,

@@ -1,6 +1,6 @@
 """Clocks: the only source of time for the emulator.
 
-Every other module asks a clock for the time, so that tests can move time by
+Every other module reads the time from a clock, so that tests can move time by
 hand (``ManualClock``) or follow the system clock, including clocks patched by
 freezegun or time-machine (``SystemClock``).
 """
@@ -69,7 +69,7 @@ class SystemClock(Clock):
 
 
 class ManualClock(Clock):
-    """A clock that moves only when told to.
+    """A clock that moves only when ``advance`` or ``set`` is called.
 
     :param start: the initial time: an ISO 8601 string (``"2026-12-04T15:00:00Z"``),
         an aware datetime or epoch seconds. Defaults to 2026-01-01T00:00:00Z.

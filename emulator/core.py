@@ -192,7 +192,7 @@ class FirehoseEmulator(InspectionMixin):
         return attempts
 
     def flush(self, name: str | None = None) -> list[DeliveryAttempt]:
-        """Deliver every buffer now, whatever its hints say; only stream ``name`` if given."""
+        """Deliver every buffer now, regardless of its hints; only stream ``name`` if given."""
         now = self.clock.now()
         streams = self._streams(name)
         if name is not None and not streams:

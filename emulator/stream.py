@@ -170,7 +170,7 @@ class StreamRuntime:
         return ready + self.take_sealed()
 
     def take_all(self, now: float) -> list[Batch]:
-        """Seal every buffer whatever its hints say, and return every batch.
+        """Seal every buffer regardless of its hints, and return every batch.
 
         Batches waiting for a retry are included: a flush tries them again now.
         """
