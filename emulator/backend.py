@@ -19,9 +19,9 @@ from typing import Any
 from moto.firehose.models import FirehoseBackend, find_destination_config_in_args
 
 from emulator import config as config_module
+from emulator import api_checks as checks
 from emulator import delivery, intake, runtime
 from emulator.errors import (
-    ConcurrentModificationException,
     InvalidArgumentException,
     ResourceNotFoundException,
     ValidationException,
@@ -36,79 +36,6 @@ __all__ = ["EmulatedFirehoseBackend"]
 STREAM_NAME_PATTERN = re.compile(r"[a-zA-Z0-9_.-]+")
 STREAM_TYPES = ("DirectPut", "KinesisStreamAsSource", "MSKAsSource", "DatabaseAsSource")
 DEFAULT_LIST_LIMIT = 10
-
-
-def _check_stream_name(name: Any, path: str = "deliveryStreamName") -> None:
-    if not isinstance(name, str) or not name:
-        raise ValidationException(
-            f"1 validation error detected: Value null at '{path}' failed to satisfy "
-            "constraint: Member must not be null"
-        )
-    if len(name) > 64:
-        raise ValidationException(
-            validation_message(
-                path, name, "Member must have length less than or equal to 64"
-            )
-        )
-    if not STREAM_NAME_PATTERN.fullmatch(name):
-        raise ValidationException(
-            validation_message(
-                path,
-                name,
-                "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
-            )
-        )
-
-
-def _check_create_input(name: Any, stream_type: str | None) -> str:
-    """Validate the stream name and type of CreateDeliveryStream; return the type."""
-    _check_stream_name(name)
-    stream_type = stream_type or "DirectPut"
-    if stream_type not in STREAM_TYPES:
-        listing = ", ".join(STREAM_TYPES)
-        raise ValidationException(
-            validation_message(
-                "deliveryStreamType",
-                stream_type,
-                f"Member must satisfy enum value set: [{listing}]",
-            )
-        )
-    return stream_type
-
-
-def _normalise_create(
-    plain: dict[str, Any] | None, extended: dict[str, Any] | None
-) -> dict[str, Any]:
-    """Validate the S3 destination of CreateDeliveryStream, in whichever shape it came."""
-    if extended:
-        return config_module.normalise_destination(
-            extended, extended=True, shape_path="extendedS3DestinationConfiguration"
-        )
-    return config_module.normalise_destination(
-        plain, extended=False, shape_path="s3DestinationConfiguration"
-    )
-
-
-def _check_update(stream: Any, version_id: str, destination_id: str) -> None:
-    """Check the version and destination an UpdateDestination call names."""
-    if stream.version_id != version_id:
-        raise ConcurrentModificationException(
-            f"Cannot update firehose: {stream.delivery_stream_name} since the current "
-            f"version id: {stream.version_id} and specified version id: "
-            f"{version_id} do not match"
-        )
-    if destination_id != stream.destinations[0]["destination_id"]:
-        raise InvalidArgumentException(f"Destination Id {destination_id} not found")
-
-
-def _check_plain_update(update: dict[str, Any]) -> None:
-    """Reject extended-only members sent in the plain ``S3DestinationUpdate`` shape."""
-    unknown = [member for member in update if member in config_module.EXTENDED_ONLY_MEMBERS]
-    if unknown:
-        raise ValidationException(
-            f"1 validation error detected: {unknown[0]} is not a member of "
-            "s3DestinationUpdate; use ExtendedS3DestinationUpdate for it"
-        )
 
 
 def _epoch(moment: float) -> datetime:
@@ -143,7 +70,7 @@ class EmulatedFirehoseBackend(FirehoseBackend):
         """Create a delivery stream; S3 destinations are validated as AWS does."""
         *others, tags = other_destinations if other_destinations else (None,) * 6
         tags = keywords.get("tags", tags)
-        stream_type = _check_create_input(delivery_stream_name, delivery_stream_type)
+        stream_type = checks.check_create_input(delivery_stream_name, delivery_stream_type)
         find_destination_config_in_args(
             {
                 "s3_destination_configuration": s3_destination_configuration,
@@ -154,7 +81,7 @@ class EmulatedFirehoseBackend(FirehoseBackend):
 
         destination = None
         if s3_destination_configuration or extended_s3_destination_configuration:
-            destination = _normalise_create(
+            destination = checks.normalise_create(
                 s3_destination_configuration, extended_s3_destination_configuration
             )
             s3_destination_configuration = None
@@ -256,6 +183,19 @@ class EmulatedFirehoseBackend(FirehoseBackend):
         exclusive_start_delivery_stream_name: str,
     ) -> dict[str, Any]:
         """List stream names in alphabetical order; AWS returns 10 when no Limit is given."""
+        checks.check_optional_string(
+            exclusive_start_delivery_stream_name, "exclusiveStartDeliveryStreamName"
+        )
+        if delivery_stream_type is not None and delivery_stream_type not in checks.STREAM_TYPES:
+            raise ValidationException(
+                validation_message(
+                    "deliveryStreamType",
+                    delivery_stream_type,
+                    "Member must satisfy enum value set: ["
+                    + ", ".join(checks.STREAM_TYPES)
+                    + "]",
+                )
+            )
         if limit is not None:
             if isinstance(limit, bool) or not isinstance(limit, int):
                 raise ValidationException(
@@ -277,6 +217,48 @@ class EmulatedFirehoseBackend(FirehoseBackend):
             delivery_stream_type,
             exclusive_start_delivery_stream_name,
         )
+
+    def list_tags_for_delivery_stream(
+        self, delivery_stream_name: str, exclusive_start_tag_key: str, limit: int | None
+    ) -> dict[str, Any]:
+        """List a stream's tags; Limit is 1 to 50, as the AWS model says."""
+        checks.check_optional_string(exclusive_start_tag_key, "exclusiveStartTagKey")
+        checks.check_limit(limit, "limit", 50)
+        self._stream(delivery_stream_name)
+        return super().list_tags_for_delivery_stream(
+            delivery_stream_name, exclusive_start_tag_key, limit
+        )
+
+    def tag_delivery_stream(self, delivery_stream_name: str, tags: Any) -> None:
+        """Add or overwrite tags, after checking their shape as the AWS model does."""
+        self._stream(delivery_stream_name)
+        checks.check_tags(tags)
+        super().tag_delivery_stream(delivery_stream_name, tags)
+
+    def untag_delivery_stream(self, delivery_stream_name: str, tag_keys: Any) -> None:
+        """Remove tags by key; keys the stream does not have are ignored, as on AWS."""
+        self._stream(delivery_stream_name)
+        checks.check_tag_keys(tag_keys)
+        super().untag_delivery_stream(delivery_stream_name, tag_keys)
+
+    def start_delivery_stream_encryption(
+        self, stream_name: str, encryption_config: Any
+    ) -> None:
+        """Turn on server-side encryption; it is ENABLED at once (AWS takes seconds)."""
+        stream = self._stream(stream_name)
+        checks.check_encryption_input(encryption_config)
+        if stream.delivery_stream_type != "DirectPut":
+            raise InvalidArgumentException(
+                "Server-side encryption is supported only for DirectPut delivery streams."
+            )
+        super().start_delivery_stream_encryption(stream_name, dict(encryption_config))
+
+    def stop_delivery_stream_encryption(self, stream_name: str) -> None:
+        """Turn off server-side encryption; it is DISABLED at once."""
+        stream = self._stream(stream_name)
+        if stream.delivery_stream_encryption_configuration is None:
+            stream.delivery_stream_encryption_configuration = {}
+        super().stop_delivery_stream_encryption(stream_name)
 
     def update_destination(  # type: ignore[override]
         self,
@@ -308,9 +290,9 @@ class EmulatedFirehoseBackend(FirehoseBackend):
                 "Exactly one destination configuration is supported for a Firehose"
             )
         extended = bool(extended_s3_destination_update)
-        _check_update(stream, current_delivery_stream_version_id, destination_id)
+        checks.check_update(stream, current_delivery_stream_version_id, destination_id)
         if not extended:
-            _check_plain_update(update)
+            checks.check_plain_update(update)
 
         merged = config_module.merge_update(
             current,
@@ -444,7 +426,7 @@ class EmulatedFirehoseBackend(FirehoseBackend):
     # Helpers -----------------------------------------------------------------
 
     def _stream(self, name: str) -> Any:
-        _check_stream_name(name)
+        checks.check_stream_name(name)
         stream = self.delivery_streams.get(name)
         if stream is None:
             raise ResourceNotFoundException(

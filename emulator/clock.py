@@ -7,11 +7,37 @@ freezegun or time-machine (``SystemClock``).
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import datetime, timezone
 
 __all__ = ["Clock", "ManualClock", "SystemClock", "parse_instant"]
+
+# datetime cannot represent instants past the end of year 9999, so a clock
+# never moves beyond it.
+LATEST_INSTANT = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp()
+
+
+def check_seconds(seconds: object) -> float:
+    """Return ``seconds`` as a float if it is a finite, non-negative number of seconds."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(
+            f"invalid number of seconds {seconds!r}: give an int or a float, such as 60"
+        )
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(
+            f"invalid number of seconds {seconds!r}: give a finite number, 0 or more"
+        )
+    return float(seconds)
+
+
+def _check_reachable(instant: float, source: object) -> float:
+    if not math.isfinite(instant) or instant > LATEST_INSTANT:
+        raise ValueError(
+            f"invalid time {source!r}: a clock cannot go past 9999-12-31T23:59:59Z"
+        )
+    return instant
 
 
 def parse_instant(value: str | datetime | float | int) -> float:
@@ -78,7 +104,7 @@ class ManualClock(Clock):
     manual = True
 
     def __init__(self, start: str | datetime | float | int = "2026-01-01T00:00:00Z"):
-        self._now = parse_instant(start)
+        self._now = _check_reachable(parse_instant(start), start)
         self._lock = threading.Lock()
 
     def now(self) -> float:
@@ -86,15 +112,14 @@ class ManualClock(Clock):
 
     def advance(self, seconds: float) -> float:
         """Move the clock forward by ``seconds`` and return the new time."""
-        if seconds < 0:
-            raise ValueError(f"cannot move a clock backwards (seconds={seconds})")
+        seconds = check_seconds(seconds)
         with self._lock:
-            self._now += seconds
+            self._now = _check_reachable(self._now + seconds, seconds)
             return self._now
 
     def set(self, instant: str | datetime | float | int) -> float:
         """Move the clock to ``instant``, which must not be in its past."""
-        target = parse_instant(instant)
+        target = _check_reachable(parse_instant(instant), instant)
         with self._lock:
             if target < self._now:
                 raise ValueError(

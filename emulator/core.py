@@ -7,9 +7,9 @@ import os
 import threading
 from typing import Any, Callable, Iterable
 
-from emulator import delivery, moto_glue
+from emulator import delivery, faults, moto_glue, observability
 from emulator import runtime as runtime_module
-from emulator.clock import Clock, ManualClock, SystemClock
+from emulator.clock import LATEST_INSTANT, Clock, ManualClock, SystemClock, check_seconds
 from emulator.errors import ConfigurationError
 from emulator.inspection import InspectionMixin
 from emulator.runtime import DeliveryAttempt, Runtime, Settings
@@ -102,6 +102,7 @@ class FirehoseEmulator(InspectionMixin):
             self._previous_account = os.environ.get("MOTO_ACCOUNT_ID")
             os.environ["MOTO_ACCOUNT_ID"] = self.account_id
         self._previous_runtime = runtime_module.activate(self.runtime)
+        observability.attach(self.runtime)
         moto_glue.install()
         self._started = True
         if not self.clock.manual:
@@ -162,9 +163,13 @@ class FirehoseEmulator(InspectionMixin):
                 "advance() needs a manual clock: create the emulator with "
                 "FirehoseEmulator(clock=ManualClock(...))"
             )
-        if seconds < 0:
-            raise ValueError(f"cannot advance by a negative time ({seconds} seconds)")
+        seconds = check_seconds(seconds)
         target = self.clock.now() + seconds
+        if target > LATEST_INSTANT:
+            raise ValueError(
+                f"invalid number of seconds {seconds!r}: the clock cannot go past "
+                "9999-12-31T23:59:59Z"
+            )
         attempts: list[DeliveryAttempt] = []
         while True:
             due = self._next_due()
@@ -242,6 +247,56 @@ class FirehoseEmulator(InspectionMixin):
     def register_transform(self, lambda_arn: str, function: Callable[..., Any]) -> None:
         """Run ``function(event, context)`` wherever a stream names ``lambda_arn``."""
         self.runtime.transforms[lambda_arn] = function
+
+    # Faults ---------------------------------------------------------------
+
+    def fail_records(
+        self,
+        stream: str,
+        *,
+        indexes: Iterable[int] | None = None,
+        fraction: float | None = None,
+        seed: int | None = None,
+        calls: int | None = 1,
+        code: str = "ServiceUnavailableException",
+    ) -> faults.RecordFailure:
+        """Fail chosen records of the next put calls to ``stream`` ("Slow down.").
+
+        :param indexes: positions in a call's records to fail.
+        :param fraction: or a share of records to fail, drawn with ``seed``.
+        :param calls: how many calls the fault lasts; ``None`` for every call.
+        """
+        return faults.fail_records(
+            self.runtime, stream, indexes=indexes, fraction=fraction, seed=seed,
+            calls=calls, code=code,
+        )
+
+    def throttle(
+        self,
+        stream: str,
+        *,
+        records_per_second: float | None = None,
+        requests_per_second: float | None = None,
+        bytes_per_second: float | None = None,
+    ) -> faults.Throttle:
+        """Enforce per-stream quotas on the emulator's clock; AWS's by region by default."""
+        return faults.throttle(
+            self.runtime,
+            stream,
+            records_per_second=records_per_second,
+            requests_per_second=requests_per_second,
+            bytes_per_second=bytes_per_second,
+        )
+
+    def fail_next_writes(
+        self, count: int, *, code: str = "InternalError", bucket: str | None = None
+    ) -> None:
+        """Make the next ``count`` writes to S3 fail with the delivery error ``code``."""
+        faults.fail_next_writes(self.runtime, count, code=code, bucket=bucket)
+
+    def clear_faults(self, stream: str | None = None) -> None:
+        """Remove every injected fault and quota, or only those of ``stream``."""
+        faults.clear(self.runtime, stream)
 
     def client(self, service: str, **options: Any) -> Any:
         """Return a boto3 client in the emulator's region."""

@@ -94,7 +94,25 @@ def _extension(
 
 
 def deliver(stream: StreamRuntime, batch: Batch, runtime: Runtime) -> DeliveryAttempt:
-    """Write one batch; on failure schedule a retry, or drop it past the retry limit."""
+    """Write one batch; on failure schedule a retry, or drop it past the retry limit.
+
+    An unexpected error (a bug, not a delivery error) puts the batch back for
+    a later retry before it propagates, so that no accepted record is lost.
+    """
+    try:
+        return _deliver(stream, batch, runtime)
+    except Exception:
+        batch.next_attempt = runtime.clock.now() + runtime.settings.retry_first_seconds
+        stream.schedule_retry(batch)
+        logger.exception(
+            "delivery of %d records of stream %s failed unexpectedly; kept for a retry",
+            batch.records,
+            stream.name,
+        )
+        raise
+
+
+def _deliver(stream: StreamRuntime, batch: Batch, runtime: Runtime) -> DeliveryAttempt:
     destination = batch.settings.destination
     now = runtime.clock.now()
     encoded = _encode(batch, destination, runtime)
@@ -120,6 +138,7 @@ def deliver(stream: StreamRuntime, batch: Batch, runtime: Runtime) -> DeliveryAt
         reason=batch.reason,
         attempt=batch.attempts,
         kind=batch.kind,
+        oldest_arrival=batch.oldest_arrival,
     )
     try:
         from emulator import access
@@ -145,7 +164,7 @@ def deliver(stream: StreamRuntime, batch: Batch, runtime: Runtime) -> DeliveryAt
             bucket,
             key,
         )
-    runtime.log_attempt(attempt)
+    runtime.log_attempt(attempt, stream)
     return attempt
 
 

@@ -9,6 +9,9 @@ Three kinds, each set on a runtime by an explicit call:
   requests and bytes in each second of the emulator's clock.
 - ``fail_next_writes``: the next N objects written to S3 fail with a delivery
   error code, and Firehose's retries take over.
+
+Streams are named as in the API; a fault applies to every stream of that name,
+whatever its account and region.
 """
 
 from __future__ import annotations

@@ -154,10 +154,10 @@ def _destination_count_message() -> str:
 
 
 def _check_request_members(request: dict[str, Any]) -> None:
-    from emulator.backend import _check_stream_name
+    from emulator.api_checks import check_stream_name
     from emulator.errors import ValidationException, validation_message
 
-    _check_stream_name(request.get("DeliveryStreamName"))
+    check_stream_name(request.get("DeliveryStreamName"))
     stream_type = request.get("DeliveryStreamType", "DirectPut")
     if stream_type not in STREAM_TYPES:
         listing = ", ".join(STREAM_TYPES)

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from emulator.clock import Clock, SystemClock
+from emulator.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from emulator.sinks import Sink
     from emulator.stream import StreamRuntime
 
 logger = logging.getLogger(__name__)
+
+IAM_MODES = ("off", "warn", "strict")
 
 __all__ = [
     "DeliveryAttempt",
@@ -44,6 +47,37 @@ class Settings:
     iam_mode: str = "warn"
     transform_timeout_seconds: float = 300.0
 
+    def __post_init__(self) -> None:
+        if self.iam_mode not in IAM_MODES:
+            raise ConfigurationError(
+                f"invalid iam_mode {self.iam_mode!r}: use one of "
+                + ", ".join(repr(mode) for mode in IAM_MODES)
+            )
+        for name in (
+            "retry_first_seconds",
+            "retry_max_seconds",
+            "retry_limit_seconds",
+            "transform_timeout_seconds",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                0 < value < float("inf")
+            ):
+                raise ConfigurationError(
+                    f"invalid {name} {value!r}: give a finite number of seconds above 0"
+                )
+        limit = self.max_active_partitions
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ConfigurationError(
+                f"invalid max_active_partitions {limit!r}: give an integer of 1 or more"
+            )
+        extension = self.hadoop_snappy_extension
+        if not isinstance(extension, str) or not extension.startswith("."):
+            raise ConfigurationError(
+                f"invalid hadoop_snappy_extension {extension!r}: give a file extension "
+                "that starts with a dot, such as '.snappy'"
+            )
+
 
 @dataclass
 class DeliveryAttempt:
@@ -61,6 +95,7 @@ class DeliveryAttempt:
     error_code: str | None = None
     error_message: str | None = None
     kind: str = "data"
+    oldest_arrival: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +111,7 @@ class DeliveryAttempt:
             "error_code": self.error_code,
             "error_message": self.error_message,
             "kind": self.kind,
+            "oldest_arrival": self.oldest_arrival,
         }
 
 
@@ -118,13 +154,15 @@ class Runtime:
             self._record_counter += count
         return [head + "%019d" % number for number in range(first, first + count)]
 
-    def log_attempt(self, attempt: DeliveryAttempt) -> None:
+    def log_attempt(self, attempt: DeliveryAttempt, stream: StreamRuntime | None = None) -> None:
+        """Record a delivery attempt and tell listeners and subscribers about it."""
         with self.lock:
             self.delivery_log.append(attempt)
             listeners = list(self.listeners)
         for listener in listeners:
             listener(attempt)
-        stream = self.streams_by_name(attempt.stream)
+        if stream is None:
+            stream = self.streams_by_name(attempt.stream)
         self.emit("delivery", stream=stream, attempt=attempt)
 
     def streams_by_name(self, name: str) -> StreamRuntime | None:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from xml.sax.saxutils import escape
 
 from werkzeug.serving import (
@@ -51,6 +51,7 @@ __all__ = [
     "DEFAULT_MAX_REQUEST_BYTES",
     "DEFAULT_PORT",
     "EmulatorServer",
+    "RequestObserver",
     "ShutdownReport",
 ]
 
@@ -69,6 +70,25 @@ FINAL_FLUSH_RETRY_SECONDS = 1.0
 EmulatorFactory = Callable[[], "FirehoseEmulator"]
 EmulatorSetup = Callable[["FirehoseEmulator"], None]
 Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+class RequestObserver(Protocol):
+    """Receives the requests that an ``EmulatorServer`` handled, in the order they took effect."""
+
+    def emulator_started(self, emulator: FirehoseEmulator) -> None:
+        """Receive each new emulator, at start and after each reset, before the setup."""
+
+    def aws_request(
+        self, environ: dict[str, Any], body: bytes, response: Response
+    ) -> None:
+        """Receive an AWS request that moto handled, with its response.
+
+        ``body`` is empty for REST-protocol requests (S3), whose body the
+        server passes through unread.
+        """
+
+    def control_request(self, route: str, payload: dict[str, Any]) -> None:
+        """Receive a control API call that succeeded: its route, such as ``flush``, and body."""
 
 
 class RequestTooLarge(Exception):
@@ -281,6 +301,9 @@ class EmulatorServer:
         query-protocol AWS calls and on the control API; larger ones get 413.
         REST calls (S3 objects) are not limited.
     :param drain_seconds: how long shutdown and reset wait for requests in flight.
+    :param observer: receives every AWS and control request handled. With an
+        observer, requests are handled one at a time, so that the order it
+        receives them in is the order in which they took effect.
     """
 
     def __init__(
@@ -292,6 +315,7 @@ class EmulatorServer:
         setup: EmulatorSetup | None = None,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         drain_seconds: float = 10.0,
+        observer: RequestObserver | None = None,
     ):
         self.host = host
         self.port = port
@@ -307,6 +331,8 @@ class EmulatorServer:
         self._error_counts: Counter[tuple[str, str]] = Counter()
         self._error_lock = threading.Lock()
         self.control = server_control.ControlAPI(self)
+        self.observer = observer
+        self._observer_lock = threading.Lock()
 
     # Lifecycle -------------------------------------------------------------
 
@@ -400,6 +426,8 @@ class EmulatorServer:
         emulator = self._factory()
         emulator.start()
         self._emulator = emulator
+        if self.observer is not None:
+            self.notify_observer("emulator_started", emulator)
         if self._setup is not None:
             self._setup(emulator)
 
@@ -447,6 +475,24 @@ class EmulatorServer:
             )
         return report
 
+    # Observer --------------------------------------------------------------
+
+    @contextmanager
+    def observing(self) -> Iterator[RequestObserver | None]:
+        """Yield the observer, if any, while no other observed request runs."""
+        if self.observer is None:
+            yield None
+            return
+        with self._observer_lock:
+            yield self.observer
+
+    def notify_observer(self, event: str, *arguments: Any) -> None:
+        """Call the observer's method ``event``, logging any exception it raises."""
+        try:
+            getattr(self.observer, event)(*arguments)
+        except Exception:
+            logger.exception("the request observer failed on %s", event)
+
     # WSGI ------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -489,8 +535,10 @@ class EmulatorServer:
                     protocol, 400, "SerializationException", problem, request_id
                 )
         try:
-            with self.gate.shared():
+            with self.gate.shared(), self.observing() as observer:
                 response = self._call_moto(environ)
+                if observer is not None:
+                    self.notify_observer("aws_request", environ, body, response)
         except ServerStopping:
             logger.info("rejected a request: the emulator is shutting down")
             message = "the emulator is shutting down; retry against a new server"

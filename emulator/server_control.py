@@ -153,8 +153,11 @@ class ControlAPI:
         handler = getattr(self, f"_{handler_name}")
         if not gated:
             return json_response(200, handler(payload, path))
-        with self.server.gate.shared():
-            return json_response(200, handler(payload, path))
+        with self.server.gate.shared(), self.server.observing() as observer:
+            result = handler(payload, path)
+            if observer is not None:
+                self.server.notify_observer("control_request", handler_name, payload)
+            return json_response(200, result)
 
     def _payload(self, environ: dict[str, Any], path: str) -> dict[str, Any]:
         try:

@@ -162,3 +162,73 @@ def test_emulator_reset_drops_streams_buffers_and_log():
         assert firehose.delivery_log == []
         assert client.list_delivery_streams()["DeliveryStreamNames"] == []
         assert firehose.client("s3").list_buckets()["Buckets"] == []
+
+
+@pytest.mark.parametrize(
+    ("seconds", "error"),
+    [
+        (float("inf"), ValueError),
+        (float("nan"), ValueError),
+        (1e300, ValueError),
+        (10**12, ValueError),
+        (-1, ValueError),
+        ("60", TypeError),
+        (None, TypeError),
+    ],
+    ids=["inf", "nan", "1e300", "10**12", "negative", "string", "none"],
+)
+def test_emulator_advance_invalid_seconds_rejected_records_kept(seconds, error):
+    with FirehoseEmulator(clock=ManualClock(START)) as firehose:
+        client = create_stream(firehose)
+        client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"kept"})
+
+        with pytest.raises(error):
+            firehose.advance(seconds)
+        firehose.flush()
+
+        assert [obj["body"] for obj in objects(firehose)] == [b"kept"]
+        assert firehose.clock.now() == ManualClock(START).now()
+
+
+def test_emulator_unexpected_delivery_error_keeps_batch_for_retry(monkeypatch):
+    from emulator import delivery
+
+    with FirehoseEmulator(clock=ManualClock(START)) as firehose:
+        client = create_stream(firehose)
+        client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"kept"})
+        original = delivery._deliver
+
+        def broken(*arguments):
+            raise RuntimeError("simulated bug")
+
+        monkeypatch.setattr(delivery, "_deliver", broken)
+        with pytest.raises(RuntimeError):
+            firehose.flush()
+        monkeypatch.setattr(delivery, "_deliver", original)
+        firehose.flush()
+
+        assert [obj["body"] for obj in objects(firehose)] == [b"kept"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"iam_mode": "bogus"}, "invalid iam_mode 'bogus': use one of 'off', 'warn', 'strict'"),
+        (
+            {"retry_first_seconds": -5},
+            "invalid retry_first_seconds -5: give a finite number of seconds above 0",
+        ),
+        (
+            {"max_active_partitions": 0},
+            "invalid max_active_partitions 0: give an integer of 1 or more",
+        ),
+    ],
+    ids=["iam-mode", "retry", "partitions"],
+)
+def test_settings_invalid_value_configuration_error(options, message):
+    from emulator.runtime import Settings
+
+    with pytest.raises(ConfigurationError) as excinfo:
+        Settings(**options)
+
+    assert str(excinfo.value) == message

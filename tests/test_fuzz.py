@@ -97,9 +97,9 @@ number_junk = st.one_of(
     st.integers(min_value=-(2**40), max_value=2**40),
     st.floats(allow_nan=False, allow_infinity=False),
 )
-# NOTE: text in an integer member makes moto's request parser raise ValueError
-# (an HTTP 500 in the server), so integer members get number_junk only; the
-# text case has its own test below.
+# NOTE: in process, text in an integer member makes moto's request parser raise
+# ValueError out of the boto3 call (the HTTP server answers SerializationException).
+# Integer members therefore get number_junk only, and the text case has its own test.
 junk = st.one_of(number_junk, st.text(max_size=30))
 prefix_parts = st.sampled_from(
     [

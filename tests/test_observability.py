@@ -232,6 +232,41 @@ def test_metrics_of_stopped_emulator_not_served():
         assert statistics(second, "IncomingRecords") == {}
 
 
+def test_delivery_metrics_go_to_the_stream_region():
+    # Two streams of the same name in two regions: the delivery in eu-west-1
+    # must be counted in eu-west-1 only.
+    with FirehoseEmulator(
+        clock=ManualClock(START), settings=Settings(iam_mode="off")
+    ) as fh:
+        observability.attach(fh.runtime)
+        for region in ("us-east-1", "eu-west-1"):
+            location = {}
+            if region != "us-east-1":
+                location = {"CreateBucketConfiguration": {"LocationConstraint": region}}
+            fh.client("s3", region_name=region).create_bucket(
+                Bucket=f"b-{region}", **location
+            )
+            fh.client("firehose", region_name=region).create_delivery_stream(
+                DeliveryStreamName=STREAM,
+                ExtendedS3DestinationConfiguration={
+                    "RoleARN": ROLE_ARN,
+                    "BucketARN": f"arn:aws:s3:::b-{region}",
+                    "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+                },
+            )
+        fh.client("firehose", region_name="eu-west-1").put_record(
+            DeliveryStreamName=STREAM, Record={"Data": b"a"}
+        )
+        fh.advance(60)
+        observer = observability.attach(fh.runtime)
+
+        europe = {d.name for d in observer.metrics.data("123456789012", "eu-west-1")}
+        virginia = {d.name for d in observer.metrics.data("123456789012", "us-east-1")}
+
+    assert "DeliveryToS3.Records" in europe
+    assert "DeliveryToS3.Records" not in virginia
+
+
 # Error logs -------------------------------------------------------------------
 
 
@@ -287,7 +322,7 @@ def test_logging_disabled_writes_no_log_event(firehose):
     assert log_events(firehose) == []
 
 
-def test_missing_log_group_warns_once_and_delivery_goes_on(firehose, caplog):
+def test_missing_log_group_warns_once(firehose, caplog):
     client = create_stream(
         firehose, create_bucket=False, logging_options=LOGGING, log_group=False
     )
