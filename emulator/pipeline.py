@@ -51,8 +51,17 @@ class Pipeline:
         self.stream = stream
         self.destination = destination
         self.settings = parse_processing(destination)
-        self.direct = (
-            not self.settings.enabled and not self.settings.dynamic_partitioning
+        settings = self.settings
+        self.direct = not settings.enabled and not settings.dynamic_partitioning
+        # A processing configuration whose only processor appends the newline
+        # needs no per-record objects either.
+        self.delimiter_only = (
+            settings.enabled
+            and settings.append_delimiter
+            and not settings.dynamic_partitioning
+            and settings.lambda_ is None
+            and settings.deaggregation is None
+            and settings.metadata_query is None
         )
         query_names, lambda_names = prefixes.partition_key_names(
             destination.get("Prefix")
@@ -76,6 +85,9 @@ class Pipeline:
                 stream.add("backup", data, now, now, settings=stream.backup_settings)
         if self.direct:
             stream.add_many(datas, now)
+            return
+        if self.delimiter_only:
+            stream.add_many([data + b"\n" for data in datas], now)
             return
         records = [SourceRecord(rid, data, now) for rid, data in zip(record_ids, datas)]
         lambda_settings = self.settings.lambda_

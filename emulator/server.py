@@ -16,8 +16,6 @@ instead: HTTP 400 when the request could not be parsed, HTTP 500
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 import socket
 import threading
@@ -27,7 +25,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Protocol
-from xml.sax.saxutils import escape
 
 from werkzeug.serving import (
     BaseWSGIServer,
@@ -39,7 +36,19 @@ from werkzeug.serving import (
 
 # server_control imports this module, so its names are read from it at call time.
 from emulator import server_control
-from emulator.moto_glue import raised_while_parsing, server_app
+from emulator.moto_glue import server_app
+from emulator.server_http import (
+    JSON_CONTENT_TYPE,
+    MISSING_OPERATION_MESSAGE,
+    RequestTooLarge,
+    Response,
+    aws_error,
+    classify_exception,
+    json_body_error,
+    names_no_operation,
+    read_body,
+    request_protocol,
+)
 
 if TYPE_CHECKING:
     from emulator.core import FirehoseEmulator
@@ -60,16 +69,12 @@ DEFAULT_PORT = 4566
 # A PutRecordBatch carries at most 4 MiB of data, about 5.4 MiB once base64
 # encoded in JSON, so 16 MiB leaves room for every valid Firehose request.
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024
-JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
-READ_CHUNK_BYTES = 65536
-DISCARD_LIMIT_BYTES = 64 * 1024 * 1024
 LISTEN_BACKLOG = 128
 FINAL_FLUSH_ROUNDS = 3
 FINAL_FLUSH_RETRY_SECONDS = 1.0
 
 EmulatorFactory = Callable[[], "FirehoseEmulator"]
 EmulatorSetup = Callable[["FirehoseEmulator"], None]
-Response = tuple[int, list[tuple[str, str]], bytes]
 
 
 class RequestObserver(Protocol):
@@ -89,10 +94,6 @@ class RequestObserver(Protocol):
 
     def control_request(self, route: str, payload: dict[str, Any]) -> None:
         """Receive a control API call that succeeded: its route, such as ``flush``, and body."""
-
-
-class RequestTooLarge(Exception):
-    """The request body is larger than the server accepts."""
 
 
 class ServerStopping(Exception):
@@ -164,130 +165,6 @@ class _QuietRequestHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         logger.debug("%s %s -> %s", self.command, self.path, code)
-
-
-def request_protocol(environ: dict[str, Any]) -> str:
-    """Return the AWS protocol of a request: ``json``, ``query`` or ``rest``."""
-    if environ.get("HTTP_X_AMZ_TARGET"):
-        return "json"
-    content_type = environ.get("CONTENT_TYPE", "")
-    if content_type.startswith("application/x-www-form-urlencoded"):
-        return "query"
-    return "rest"
-
-
-def read_body(environ: dict[str, Any], limit: int) -> bytes:
-    """Read the whole request body, raising ``RequestTooLarge`` past ``limit`` bytes.
-
-    The body is put back as a ``BytesIO`` with its ``Content-Length``, so the
-    application behind reads it as usual. An oversized body is read and
-    discarded (up to ``DISCARD_LIMIT_BYTES``) so that the client, still
-    sending, receives the 413 response instead of a reset connection.
-
-    NOTE: the limit applies to the body as sent. moto decompresses a body
-    sent with ``Content-Encoding: gzip`` afterwards, with no limit of its own.
-    """
-    stream = environ["wsgi.input"]
-    length = (environ.get("CONTENT_LENGTH") or "").strip()
-    if length and not length.isdigit():
-        raise ValueError(f"invalid Content-Length header {length!r}")
-    if length:
-        size = int(length)
-        if size > limit:
-            _discard(stream, size)
-            raise RequestTooLarge(f"the request body is {size} bytes")
-        body = stream.read(size)
-    elif environ.get("wsgi.input_terminated"):
-        body = _read_to_end(stream, limit)
-    else:
-        body = b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    environ.pop("wsgi.input_terminated", None)
-    environ.pop("HTTP_TRANSFER_ENCODING", None)
-    return body
-
-
-def _discard(stream: Any, size: int | None) -> None:
-    remaining = DISCARD_LIMIT_BYTES if size is None else min(size, DISCARD_LIMIT_BYTES)
-    while remaining > 0:
-        chunk = stream.read(min(READ_CHUNK_BYTES, remaining))
-        if not chunk:
-            return
-        remaining -= len(chunk)
-
-
-def _read_to_end(stream: Any, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        chunk = stream.read(READ_CHUNK_BYTES)
-        if not chunk:
-            return b"".join(chunks)
-        total += len(chunk)
-        if total > limit:
-            _discard(stream, None)
-            raise RequestTooLarge(f"the chunked request body is over {limit} bytes")
-        chunks.append(chunk)
-
-
-def aws_error(
-    protocol: str, status: int, code: str, message: str, request_id: str
-) -> Response:
-    """Build an error response in the shape AWS SDKs parse for ``protocol``."""
-    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", code)]
-    if protocol == "json":
-        body = json.dumps({"__type": code, "message": message}).encode()
-        return status, [*headers, ("Content-Type", JSON_CONTENT_TYPE)], body
-    detail = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
-    if protocol == "query":
-        kind = "Sender" if status < 500 else "Receiver"
-        text = (
-            f"<ErrorResponse><Error><Type>{kind}</Type>{detail}</Error>"
-            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-        )
-    else:
-        text = f"<Error>{detail}<RequestId>{request_id}</RequestId></Error>"
-    return status, [*headers, ("Content-Type", "application/xml")], text.encode()
-
-
-def json_body_error(body: bytes) -> str | None:
-    """Return why a JSON-protocol request body is malformed, or None when it is not."""
-    if not body.strip():
-        return None
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        return f"the request body is not valid JSON: {error}"
-    if not isinstance(document, dict):
-        return "the request body must be a JSON object"
-    return None
-
-
-def classify_exception(protocol: str, error: Exception) -> tuple[int, str, str]:
-    """Map an exception raised inside moto to an AWS status, error code and message."""
-    from botocore.model import OperationNotFoundError
-
-    if isinstance(error, OperationNotFoundError):
-        code = "UnknownOperationException" if protocol == "json" else "InvalidAction"
-        return (
-            400,
-            code,
-            f"the operation {error} is not a known operation of this service",
-        )
-    if raised_while_parsing(error):
-        code = {"json": "SerializationException", "query": "InvalidParameterValue"}
-        return (
-            400,
-            code.get(protocol, "InvalidRequest"),
-            f"the request does not match the operation's input shape: {error}",
-        )
-    code = "InternalError" if protocol == "rest" else "InternalFailure"
-    return (
-        500,
-        code,
-        f"the emulator failed to handle the request: {type(error).__name__}",
-    )
 
 
 class EmulatorServer:
@@ -513,19 +390,18 @@ class EmulatorServer:
     def _handle_aws(self, environ: dict[str, Any]) -> Response:
         protocol = request_protocol(environ)
         request_id = server_control.new_request_id()
-        body = b""
-        try:
-            if protocol != "rest":
-                body = read_body(environ, self.max_request_bytes)
-        except RequestTooLarge as error:
-            message = f"{error}; the maximum is {self.max_request_bytes} bytes"
-            logger.warning("rejected a request: %s", message)
-            return aws_error(
-                protocol, 413, "RequestEntityTooLarge", message, request_id
-            )
-        except ValueError as error:
-            logger.warning("rejected a request: %s", error)
-            return aws_error(protocol, 400, "BadRequest", str(error), request_id)
+        body, rejection = self._read_aws_body(environ, protocol, request_id)
+        if rejection is not None:
+            return rejection
+        no_operation = protocol == "json" and names_no_operation(environ)
+        # A GET without X-Amz-Target may be one that moto serves itself.
+        plain_get = (
+            no_operation
+            and environ.get("REQUEST_METHOD") == "GET"
+            and "HTTP_X_AMZ_TARGET" not in environ
+        )
+        if no_operation and not plain_get:
+            return self._no_operation_error(environ, request_id)
         if protocol == "json":
             problem = json_body_error(body)
             if problem is not None:
@@ -534,6 +410,54 @@ class EmulatorServer:
                 return aws_error(
                     protocol, 400, "SerializationException", problem, request_id
                 )
+        response = self._forward(environ, protocol, body, request_id, plain_get)
+        if plain_get and response[0] == 404 and not response[2]:
+            return self._no_operation_error(environ, request_id)
+        return response
+
+    def _read_aws_body(
+        self, environ: dict[str, Any], protocol: str, request_id: str
+    ) -> tuple[bytes, Response | None]:
+        """Read the body of a JSON or query call; REST bodies (S3 objects) stay unread."""
+        if protocol == "rest":
+            return b"", None
+        try:
+            return read_body(environ, self.max_request_bytes), None
+        except RequestTooLarge as error:
+            message = f"{error}; the maximum is {self.max_request_bytes} bytes"
+            logger.warning("rejected a request: %s", message)
+            return b"", aws_error(
+                protocol, 413, "RequestEntityTooLarge", message, request_id
+            )
+        except ValueError as error:
+            logger.warning("rejected a request: %s", error)
+            return b"", aws_error(protocol, 400, "BadRequest", str(error), request_id)
+
+    @staticmethod
+    def _no_operation_error(environ: dict[str, Any], request_id: str) -> Response:
+        logger.warning(
+            "rejected %s %s: X-Amz-Target %r names no operation",
+            environ.get("REQUEST_METHOD"),
+            environ.get("PATH_INFO"),
+            environ.get("HTTP_X_AMZ_TARGET"),
+        )
+        return aws_error(
+            "json",
+            400,
+            "UnknownOperationException",
+            MISSING_OPERATION_MESSAGE,
+            request_id,
+        )
+
+    def _forward(
+        self,
+        environ: dict[str, Any],
+        protocol: str,
+        body: bytes,
+        request_id: str,
+        keep_content_type: bool = False,
+    ) -> Response:
+        """Pass a request to moto, turning what it raises into an AWS-shaped error."""
         try:
             with self.gate.shared(), self.observing() as observer:
                 response = self._call_moto(environ)
@@ -545,7 +469,7 @@ class EmulatorServer:
             return aws_error(protocol, 503, "ServiceUnavailable", message, request_id)
         except Exception as error:  # noqa: BLE001 - becomes an AWS-shaped error
             return self._moto_failure(environ, protocol, error, request_id)
-        if protocol == "json":
+        if protocol == "json" and not keep_content_type:
             # moto labels some Firehose responses text/html; AWS sends this type.
             status, headers, content = response
             headers = [(k, v) for k, v in headers if k.lower() != "content-type"]

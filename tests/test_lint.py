@@ -185,6 +185,18 @@ def test_lint_vascular_document_reports_configuration_traps(tmp_path):
     assert "notes-logging" in found
 
 
+def test_lint_vascular_document_counts_advice_apart(tmp_path):
+    path = write(tmp_path, "vascular.txt", vascular_document())
+
+    result = run_lint(path)
+
+    assert result.exit_code == 1
+    assert f"{path}: info [no-delimiter]" in result.stdout
+    assert result.stdout.splitlines()[-1] == (
+        f"{path}: 8 problems (0 errors, 8 warnings) and 2 info findings"
+    )
+
+
 def test_lint_vascular_policies_write_but_lack_recommended_actions(tmp_path):
     path = write(tmp_path, "vascular.txt", vascular_document())
 
@@ -222,12 +234,11 @@ def test_lint_json_format_lists_findings(tmp_path):
     findings = json.loads(result.stdout)
 
     assert result.exit_code == 1
-    assert {f["check"] for f in findings} == {
-        "prefix-no-slash",
-        "no-delimiter",
-        "unused-error-prefix",
+    assert {f["check"]: f["level"] for f in findings} == {
+        "prefix-no-slash": "warning",
+        "no-delimiter": "info",
+        "unused-error-prefix": "warning",
     }
-    assert all(f["level"] == "warning" for f in findings)
 
 
 # Clean and rejected configurations ------------------------------------------------
@@ -462,3 +473,155 @@ def test_lint_configuration_expression_prefix_without_slash_warns():
     assert len(messages) == 1
     assert "the object name follows it with no separator" in messages[0]
     assert "logs/2026events-1-2026-12-04-15-00-00-<uuid>" in messages[0]
+
+
+# Malformed JSON and unknown fields --------------------------------------------------
+
+
+def test_lint_broken_json_file_names_line_and_column(tmp_path):
+    path = write(tmp_path, "stream.json", '{\n  "DeliveryStreamName": "x",,\n}')
+
+    result = run_lint(path)
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"firehose-emulator lint: {path} is not valid JSON: Expecting property name "
+        "enclosed in double quotes: line 2 column 30 (char 31)\n"
+    )
+
+
+def test_lint_broken_json_block_in_document_names_line(tmp_path):
+    text = 'Set-up notes\n\n{\n  "DeliveryStreamName": "x",,\n}\n\nMore prose.\n'
+    path = write(tmp_path, "readme.txt", text)
+
+    result = run_lint(path)
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"firehose-emulator lint: {path}: the JSON block that starts at line 3 is not "
+        "valid JSON: Expecting property name enclosed in double quotes: line 4 "
+        "column 30 (char 43)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("arrays.json", "[" * 100_000 + "]" * 100_000),
+        ("objects.txt", 'prose {"a": ' * 5_000 + "1" + "}" * 5_000),
+    ],
+    ids=["json-file", "document"],
+)
+def test_lint_deeply_nested_json_exits_two_without_traceback(tmp_path, name, text):
+    path = write(tmp_path, name, text)
+
+    result = run_lint(path)
+
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.stderr == (
+        f"firehose-emulator lint: {path} is nested too deeply to parse: "
+        "give a JSON document nested less than 500 levels deep\n"
+    )
+
+
+def test_lint_deeply_nested_policy_exits_two(tmp_path):
+    config = write(tmp_path, "stream.json", clean_config())
+    policy = write(tmp_path, "policy.json", "[" * 100_000 + "]" * 100_000)
+
+    result = run_lint(config, "--policy", policy)
+
+    assert result.exit_code == 2
+    assert f"{policy} is nested too deeply to parse" in result.stderr
+
+
+def test_lint_unknown_fields_reported_with_valid_members(tmp_path):
+    config = clean_config(Whatever=2)
+    config["Bogus"] = 1
+    path = write(tmp_path, "stream.json", config)
+
+    result = run_lint(path)
+    found = findings_of(result)
+
+    assert result.exit_code == 1
+    assert "error [unknown-field]" in result.stdout
+    assert found["unknown-field"][0] == (
+        'unknown field "Bogus" in the request, so boto3 and the AWS CLI reject the '
+        "request; valid members: DeliveryStreamName, DeliveryStreamType, "
+        "DirectPutSourceConfiguration, KinesisStreamSourceConfiguration, "
+        "DeliveryStreamEncryptionConfigurationInput, S3DestinationConfiguration, "
+        "ExtendedS3DestinationConfiguration, RedshiftDestinationConfiguration, "
+        "ElasticsearchDestinationConfiguration, "
+        "AmazonopensearchserviceDestinationConfiguration, "
+        "SplunkDestinationConfiguration, HttpEndpointDestinationConfiguration, Tags, "
+        "AmazonOpenSearchServerlessDestinationConfiguration, MSKSourceConfiguration, "
+        "SnowflakeDestinationConfiguration, IcebergDestinationConfiguration, "
+        "DatabaseSourceConfiguration"
+    )
+    assert found["unknown-field"][1].startswith(
+        'unknown field "Whatever" in ExtendedS3DestinationConfiguration, so boto3 '
+        "and the AWS CLI reject the request; valid members: RoleARN, BucketARN, "
+        "Prefix, ErrorOutputPrefix,"
+    )
+    assert len(found["unknown-field"]) == 2
+
+
+def test_lint_unknown_nested_field_matches_botocore(tmp_path):
+    from botocore.exceptions import ParamValidationError
+    from botocore.session import get_session
+    from botocore.validate import validate_parameters
+
+    processors = [{"Type": "AppendDelimiterToRecord", "Paramters": []}]
+    config = clean_config(
+        ProcessingConfiguration={"Enabled": True, "Processors": processors}
+    )
+    model = get_session().get_service_model("firehose")
+    shape = model.operation_model("CreateDeliveryStream").input_shape
+
+    findings = lint_configuration(config)
+    messages = [f.message for f in findings if f.check == "unknown-field"]
+    with pytest.raises(ParamValidationError) as rejected:
+        validate_parameters(config, shape)
+
+    assert messages == [
+        'unknown field "Paramters" in '
+        "ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors[0], "
+        "so boto3 and the AWS CLI reject the request (did you mean "
+        '"Parameters"?); valid members: Type, Parameters'
+    ]
+    assert (
+        'Unknown parameter in ExtendedS3DestinationConfiguration.ProcessingConfiguration'
+        '.Processors[0]: "Paramters", must be one of: Type, Parameters'
+    ) in str(rejected.value)
+
+
+# Advice --------------------------------------------------------------------------
+
+
+def test_lint_no_delimiter_is_advice_and_exits_zero(tmp_path):
+    config = clean_config()
+    del config["ExtendedS3DestinationConfiguration"]["ProcessingConfiguration"]
+    path = write(tmp_path, "stream.json", config)
+
+    result = run_lint(path)
+
+    assert result.exit_code == 0
+    assert f"{path}: info [no-delimiter] records are written" in result.stdout
+    assert result.stdout.splitlines()[0].endswith(
+        "if the emitter already ends each record with a newline, "
+        "silence this with --ignore no-delimiter"
+    )
+    assert result.stdout.splitlines()[-1] == (
+        f"{path}: no problems found (1 info finding)"
+    )
+
+
+def test_lint_no_delimiter_ignored_prints_no_advice(tmp_path):
+    config = clean_config()
+    del config["ExtendedS3DestinationConfiguration"]["ProcessingConfiguration"]
+    path = write(tmp_path, "stream.json", config)
+
+    result = run_lint(path, "--ignore", "no-delimiter")
+
+    assert result.exit_code == 0
+    assert result.stdout == f"{path}: no problems found\n"

@@ -482,6 +482,153 @@ def test_firehose_aws_error_keeps_code_and_message(aws_env):
     assert "Firehose missing under account 123456789012 not found." in str(caught.value)
 
 
+DEEPLY_NESTED = b"[" * 100_000 + b"]" * 100_000
+FIREHOSE_AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=testing/20261204/us-east-1/firehose/aws4_request, "
+    "SignedHeaders=host, Signature=0"
+)
+
+
+def test_firehose_deeply_nested_json_returns_serialization_exception(server):
+    status, body = firehose_call(server.endpoint, "PutRecord", DEEPLY_NESTED)
+
+    assert status == 400
+    assert body["__type"] == "SerializationException"
+    assert body["message"] == (
+        "the request body nests JSON arrays or objects too deeply to parse"
+    )
+
+
+def test_control_deeply_nested_json_returns_400(server):
+    status, _, body = raw_request(
+        server.endpoint, "POST", "/_emulator/flush", DEEPLY_NESTED
+    )
+
+    assert status == 400
+    assert json.loads(body) == {
+        "error": "InvalidJSON",
+        "message": "the body of /_emulator/flush nests JSON arrays or objects "
+        "too deeply to parse",
+    }
+
+
+@pytest.mark.parametrize(
+    ("seconds", "message"),
+    [
+        (
+            1e300,
+            "invalid number of seconds 1e+300: the clock cannot go past "
+            "9999-12-31T23:59:59Z",
+        ),
+        (
+            10**30,
+            "invalid number of seconds 1e+30: the clock cannot go past "
+            "9999-12-31T23:59:59Z",
+        ),
+        (
+            10**400,
+            "invalid number of seconds: int too large to convert to float; "
+            "the clock cannot go past 9999-12-31T23:59:59Z",
+        ),
+    ],
+    ids=["huge-float", "huge-int", "int-beyond-float"],
+)
+def test_control_advance_past_year_9999_returns_400(server, seconds, message):
+    body = json.dumps({"seconds": seconds}).encode()
+
+    status, _, content = raw_request(
+        server.endpoint, "POST", "/_emulator/advance", body
+    )
+    health_status, _, health = raw_request(server.endpoint, "GET", "/_emulator/health")
+    streams_status, _, _ = raw_request(server.endpoint, "GET", "/_emulator/streams")
+
+    assert status == 400
+    assert json.loads(content) == {"error": "InvalidRequest", "message": message}
+    assert health_status == 200
+    assert json.loads(health)["now"] == START
+    assert streams_status == 200
+
+
+MISSING_OPERATION_MESSAGE = (
+    "the request names no operation: send the X-Amz-Target header as "
+    "SERVICE.Operation, such as Firehose_20150804.PutRecord"
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        (
+            "POST",
+            {
+                "Content-Type": "application/x-amz-json-1.1",
+                "Authorization": FIREHOSE_AUTHORIZATION,
+            },
+        ),
+        ("POST", {"Authorization": FIREHOSE_AUTHORIZATION}),
+        (
+            "POST",
+            {
+                "X-Amz-Target": "",
+                "Content-Type": "application/x-amz-json-1.1",
+                "Authorization": FIREHOSE_AUTHORIZATION,
+            },
+        ),
+        (
+            "POST",
+            {
+                "X-Amz-Target": "Firehose_20150804.",
+                "Content-Type": "application/x-amz-json-1.1",
+                "Authorization": FIREHOSE_AUTHORIZATION,
+            },
+        ),
+        (
+            "GET",
+            {
+                "X-Amz-Target": "Firehose_20150804.",
+                "Authorization": FIREHOSE_AUTHORIZATION,
+            },
+        ),
+        (
+            "GET",
+            {
+                "Content-Type": "application/x-amz-json-1.1",
+                "Authorization": FIREHOSE_AUTHORIZATION,
+            },
+        ),
+    ],
+    ids=[
+        "no-target",
+        "no-target-no-content-type",
+        "empty-target",
+        "empty-operation",
+        "get-empty-operation",
+        "get-no-target",
+    ],
+)
+def test_firehose_missing_operation_returns_400(server, method, headers):
+    status, response_headers, content = raw_request(
+        server.endpoint, method, "/", b"{}" if method == "POST" else b"", headers
+    )
+
+    assert status == 400
+    assert response_headers["Content-Type"] == "application/x-amz-json-1.1"
+    assert json.loads(content) == {
+        "__type": "UnknownOperationException",
+        "message": MISSING_OPERATION_MESSAGE,
+    }
+
+
+def test_plain_get_without_target_served_by_moto(aws_env):
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="plain-get-probe")
+
+    status, _, content = raw_request(aws_env.endpoint, "GET", "/")
+
+    assert status == 200
+    assert b"<Name>plain-get-probe</Name>" in content
+
+
 # System clock -----------------------------------------------------------------
 
 
