@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,15 +49,23 @@ def _read_text(path: Path) -> str:
         raise UnreadableInput(f"cannot read {path}: {reason}") from None
 
 
-def _json_blocks(text: str) -> tuple[list[tuple[int, int, Any]], str]:
-    """Return the top-level JSON objects in ``text`` with their spans, and the prose."""
+def _json_blocks(
+    text: str, path: Path
+) -> tuple[list[tuple[int, int, Any]], str, list[tuple[int, json.JSONDecodeError]]]:
+    """Return the top-level JSON objects in ``text`` with their spans, the prose,
+    and the start and decoding error of each block that looks like a
+    CreateDeliveryStream input but is not valid JSON.
+    """
     decoder = json.JSONDecoder()
     blocks: list[tuple[int, int, Any]] = []
+    broken: list[tuple[int, json.JSONDecodeError]] = []
     index = text.find("{")
     while index != -1:
         try:
-            value, end = decoder.raw_decode(text, index)
-        except ValueError:
+            value, end = _decode(decoder, text, index, path)
+        except json.JSONDecodeError as error:
+            if _names_request_member(text[index : error.pos]):
+                broken.append((index, error))
             index = text.find("{", index + 1)
             continue
         blocks.append((index, end, value))
@@ -66,7 +75,37 @@ def _json_blocks(text: str) -> tuple[list[tuple[int, int, Any]], str]:
         prose.append(text[position:start])
         position = end
     prose.append(text[position:])
-    return blocks, "".join(prose)
+    return blocks, "".join(prose), broken
+
+
+def _decode(
+    decoder: json.JSONDecoder, text: str, index: int, path: Path
+) -> tuple[Any, int]:
+    try:
+        return decoder.raw_decode(text, index)
+    except RecursionError:
+        raise _too_deep(path) from None
+
+
+def _too_deep(path: Path) -> UnreadableInput:
+    # Python's json module parses recursively, so the interpreter's recursion
+    # limit bounds the nesting depth it accepts.
+    return UnreadableInput(
+        f"{path} is nested too deeply to parse: Python's json module reads at most "
+        f"about {sys.getrecursionlimit()} levels of nested arrays and objects; check "
+        "that this is the CreateDeliveryStream input or policy you meant"
+    )
+
+
+def _names_request_member(text: str) -> bool:
+    return '"DeliveryStreamName"' in text or 'DestinationConfiguration"' in text
+
+
+def _parse_json(text: str, path: Path) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise _too_deep(path) from None
 
 
 def _is_request(value: Any) -> bool:
@@ -76,12 +115,18 @@ def _is_request(value: Any) -> bool:
     )
 
 
+def _looks_like_json(path: Path, text: str) -> bool:
+    return path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "["))
+
+
 def read_document(path: Path) -> LintInput:
     """Read FILE: plain CreateDeliveryStream JSON, or a document with JSON blocks."""
     text = _read_text(path)
     try:
-        whole = json.loads(text)
-    except ValueError:
+        whole = _parse_json(text, path)
+    except ValueError as error:
+        if _looks_like_json(path, text):
+            raise UnreadableInput(f"{path} is not valid JSON: {error}") from None
         whole = None
     if whole is not None:
         if not _is_request(whole):
@@ -91,8 +136,15 @@ def read_document(path: Path) -> LintInput:
                 "ExtendedS3DestinationConfiguration (pass policies with --policy)"
             )
         return LintInput(request=whole)
-    blocks, notes = _json_blocks(text)
+    blocks, notes, broken = _json_blocks(text, path)
     requests = [value for _, _, value in blocks if _is_request(value)]
+    if not requests and broken:
+        start, error = broken[0]
+        line = text.count("\n", 0, start) + 1
+        raise UnreadableInput(
+            f"{path}: the JSON block that starts at line {line} is not valid JSON: "
+            f"{error}"
+        )
     if not requests:
         raise UnreadableInput(
             f"no CreateDeliveryStream input found in {path}: expected a JSON object "
@@ -124,7 +176,7 @@ def read_policy(path: Path) -> dict[str, Any]:
     """Read an IAM policy document, bare or as ``aws iam get-role-policy`` prints it."""
     text = _read_text(path)
     try:
-        value = json.loads(text)
+        value = _parse_json(text, path)
     except ValueError as error:
         raise UnreadableInput(f"{path} is not valid JSON: {error}") from None
     policy = _unwrap(value)
@@ -141,19 +193,27 @@ def _default_region() -> str:
     )
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _report_text(path: Path, findings: list[Any]) -> None:
     for finding in findings:
         click.echo(f"{path}: {finding.level} [{finding.check}] {finding.message}")
     problems = [f for f in findings if f.problem]
+    advice = len(findings) - len(problems)
     if not problems:
-        advice = f" ({len(findings)} notes)" if findings else ""
-        click.echo(f"{path}: no problems found{advice}")
+        suffix = f" ({_counted(advice, 'info finding')})" if advice else ""
+        click.echo(f"{path}: no problems found{suffix}")
         return
     errors = sum(1 for f in problems if f.level == "error")
-    warnings = len(problems) - errors
-    click.echo(
-        f"{path}: {len(problems)} problems ({errors} errors, {warnings} warnings)"
+    summary = (
+        f"{path}: {_counted(len(problems), 'problem')} "
+        f"({_counted(errors, 'error')}, {_counted(len(problems) - errors, 'warning')})"
     )
+    if advice:
+        summary += f" and {_counted(advice, 'info finding')}"
+    click.echo(summary)
 
 
 @click.command()

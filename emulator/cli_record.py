@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from emulator import cli_serve
-from emulator.cli import configure_logging
 
 logger = logging.getLogger(__name__)
 
@@ -48,18 +47,10 @@ def record(ctx: click.Context, output: str, **options: Any) -> None:
             f"the folder of {output!r} does not exist; create it first",
             param_hint="'--output'",
         )
-    configure_logging(options["log_level"])
-    cli_serve._limit_malloc_arenas()
-    if options["log_level"].lower() != "debug":
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    cli_serve._check_options(options["clock"], options["start"], options["account_id"])
     if options["seed"] is None:
         # A seeded session draws the same UUIDs as its replay.
         options["seed"] = 0
-    config = None
-    if options["config_path"]:
-        config = cli_serve.load_config(options["config_path"])
-    transforms = [cli_serve.load_transform(spec) for spec in options["lambdas"]]
+    config, transforms = cli_serve.prepare_run(options)
     ctx.exit(_run(Path(output), options, config, transforms))
 
 
@@ -81,58 +72,17 @@ def _run(
     from emulator.recorder import SessionRecorder
 
     recorder = SessionRecorder(config=config, transforms=options["lambdas"])
-    server, sink = _make_server(options, config, transforms, recorder)
-    try:
-        server.start()
-    except OSError as error:
-        raise click.ClickException(
-            f"cannot listen on {options['host']} port {options['port']}: "
-            f"{error.strerror}; choose another --port, or --port 0 for a free one"
-        ) from None
-    cli_serve._install_signal_handlers(server)
-    cli_serve._log_start(server, options, sink)
     logger.info("recording the session; it is written to %s on stop", output)
-    server.serve_forever()
-    report = server.close()
+    exit_code = cli_serve.run_server(
+        options,
+        config,
+        transforms,
+        observer=recorder,
+        wrap_sink=recorder.wrap_sink,
+    )
     recorder.finish()
     _write(recorder, output)
-    return 1 if report.lost_records else 0
-
-
-def _make_server(
-    options: dict[str, Any],
-    config: dict[str, list[Any]] | None,
-    transforms: list[tuple[str, Any]],
-    recorder: Any,
-) -> tuple[Any, Any]:
-    """Build the server as ``serve`` does, with ``recorder`` observing it and its sink."""
-    import boto3
-
-    from emulator.core import default_region
-    from emulator.server import EmulatorServer
-
-    region = options["region"] or default_region()
-    sink = recorder.wrap_sink(
-        cli_serve._make_sink(options["s3_endpoint"], options["export_dir"], region)
-    )
-    remote_s3 = None
-    if options["s3_endpoint"]:
-        remote_s3 = boto3.client(
-            "s3", endpoint_url=options["s3_endpoint"], region_name=region
-        )
-
-    def apply_config(emulator: Any) -> None:
-        cli_serve.apply_config(config, region, remote_s3)
-
-    server = EmulatorServer(
-        cli_serve._emulator_factory(options, region, sink, transforms),
-        host=options["host"],
-        port=options["port"],
-        setup=apply_config if config else None,
-        max_request_bytes=options["max_request_bytes"],
-        observer=recorder,
-    )
-    return server, sink
+    return exit_code
 
 
 def _write(recorder: Any, output: Path) -> None:

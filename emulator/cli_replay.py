@@ -6,7 +6,11 @@ stops (AWS rejected a setup call), 2 when a file is malformed.
 
 from __future__ import annotations
 
+import logging
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +87,42 @@ class _Progress:
         self._pending = None
 
 
+class _WarningPrinter(logging.Handler):
+    """Print each Python warning once, as its message text alone.
+
+    The emulator logs most of its warnings before raising them (a
+    ``FidelityWarning`` such as an IAM denial), so a warning whose text the log
+    already showed is not printed again. As a handler on the root logger, it
+    sees exactly the records that pass the ``--log-level``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.shown: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.shown.add(record.getMessage())
+
+    def show(self, message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        text = str(message)
+        if text not in self.shown:
+            self.shown.add(text)
+            click.echo(f"warning: {text}", err=True)
+
+
+@contextmanager
+def _warnings_printed_once() -> Iterator[None]:
+    printer = _WarningPrinter()
+    root = logging.getLogger()
+    root.addHandler(printer)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = printer.show
+            yield
+    finally:
+        root.removeHandler(printer)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True, metavar="FILE|DIR...")
 @click.option(
@@ -134,13 +174,29 @@ def replay(
 
     Exits 0 when every expectation holds, 1 when one fails, 2 when a file is malformed.
     """
-    from emulator.scenario import ScenarioFormatError, load_scenario, run_scenario
-    from emulator.scenario.render import render_result, render_summary
+    from emulator.scenario.render import render_summary
 
     configure_logging(log_level)
+    files = scenario_files(paths)
+    with _warnings_printed_once():
+        results, malformed = _run_files(files, progress, quiet)
+    for line in render_summary(results, malformed):
+        click.echo(line)
+    _write_outputs(results, malformed, junit_xml, report)
+    updated = update and _update(results)
+    ctx.exit(_exit_code(results, malformed, updated))
+
+
+def _run_files(
+    files: list[Path], progress: bool | None, quiet: bool
+) -> tuple[list[Any], list[str]]:
+    """Run each scenario file and print its result; return results and malformed files."""
+    from emulator.scenario import ScenarioFormatError, load_scenario, run_scenario
+    from emulator.scenario.render import render_result
+
     results = []
     malformed: list[str] = []
-    for file in scenario_files(paths):
+    for file in files:
         tracker = _Progress(progress)
         try:
             scenario = load_scenario(file)
@@ -155,11 +211,7 @@ def replay(
         for line in render_result(result, show_objects=not quiet):
             click.echo(line)
         click.echo("")
-    for line in render_summary(results, malformed):
-        click.echo(line)
-    _write_outputs(results, malformed, junit_xml, report)
-    updated = update and _update(results)
-    ctx.exit(_exit_code(results, malformed, updated))
+    return results, malformed
 
 
 def _write_outputs(

@@ -25,7 +25,11 @@ def check_seconds(seconds: object) -> float:
         raise TypeError(
             f"invalid number of seconds {seconds!r}: give an int or a float, such as 60"
         )
-    if not math.isfinite(seconds) or seconds < 0:
+    try:
+        finite = math.isfinite(seconds)
+    except OverflowError:  # an int too large for a float
+        finite = False
+    if not finite or seconds < 0:
         raise ValueError(
             f"invalid number of seconds {seconds!r}: give a finite number, 0 or more"
         )

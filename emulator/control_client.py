@@ -1,8 +1,9 @@
 """A Python client for the control API of ``firehose-emulator serve``, and a process helper.
 
 ``ControlClient`` calls the JSON API under ``/_emulator/``. ``ServerProcess``
-starts ``firehose-emulator serve`` as a subprocess on a free loopback port
-and stops it with SIGTERM, which delivers every buffered record first.
+starts ``firehose-emulator serve`` (or ``record``) as a subprocess on a free
+loopback port and stops it with SIGTERM, which delivers every buffered record
+first.
 """
 
 from __future__ import annotations
@@ -138,7 +139,9 @@ class ServerProcess:
     The server's log goes to ``log_path``. Leaving the ``with`` block sends
     SIGTERM and waits for the final flush.
 
-    :param arguments: more ``serve`` options, such as ``["--clock", "manual"]``.
+    :param arguments: more options of the command, such as ``["--clock", "manual"]``.
+    :param command: the command that runs the server: ``serve``, or ``record``
+        with ``--output FILE`` among the ``arguments``.
     :param env: environment variables added to this process's own.
     :param startup_timeout: seconds to wait for the server to listen.
     """
@@ -147,10 +150,12 @@ class ServerProcess:
         self,
         arguments: list[str] | tuple[str, ...] = (),
         *,
+        command: str = "serve",
         env: dict[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
         startup_timeout: float = 60.0,
     ):
+        self.command = command
         self.arguments = list(arguments)
         if "--port" not in self.arguments:
             self.arguments = ["--port", "0", *self.arguments]
@@ -178,7 +183,7 @@ class ServerProcess:
         )
         self.log_path = Path(self._log.name)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "serve", *self.arguments],
+            [sys.executable, "-m", "emulator", self.command, *self.arguments],
             stdout=subprocess.PIPE,
             stderr=self._log,
             stdin=subprocess.DEVNULL,

@@ -6,9 +6,12 @@ message. Levels ``error`` and ``warning`` are problems; ``info`` is advice.
 Checks:
 
 - ``aws-rejects``: the request fails validation as AWS validates it.
+- ``unknown-field``: a member that the Firehose API does not define, which
+  boto3 and the AWS CLI reject before sending the request.
 - ``prefix-no-slash``: a prefix that does not end in ``/`` runs into the time
   path or the object name, as in ``vascular2026/12/04/15/``.
-- ``no-delimiter``: records are concatenated byte for byte.
+- ``no-delimiter`` (advice): records are concatenated byte for byte, which is
+  right when the emitter ends each record with a newline itself.
 - ``unused-error-prefix``: an ErrorOutputPrefix that this stream never writes to.
 - ``logging-no-stream``: error logging enabled without a log stream.
 - ``role-denied``, ``role-missing-permissions``, ``trust-denied``,
@@ -20,9 +23,11 @@ Checks:
 
 from __future__ import annotations
 
+import difflib
 import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Iterable
 
 from emulator import access, compression, config, prefixes
@@ -36,6 +41,7 @@ __all__ = [
     "error_prefix_used",
     "example_key",
     "lint_configuration",
+    "unknown_field_findings",
 ]
 
 # The arrival time used to show example keys.
@@ -55,6 +61,7 @@ PLAIN_SHAPE = "S3DestinationConfiguration"
 EXTENDED_SHAPE = "ExtendedS3DestinationConfiguration"
 CHECKS = (
     "aws-rejects",
+    "unknown-field",
     "not-s3",
     "prefix-no-slash",
     "no-delimiter",
@@ -98,7 +105,7 @@ def lint_configuration(
     region: str = "us-east-1",
 ) -> list[Finding]:
     """Return the findings for a CreateDeliveryStream input, role policies and notes."""
-    findings: list[Finding] = []
+    findings = unknown_field_findings(request)
     destination = _validated_destination(request, findings)
     if destination is None:
         return findings
@@ -177,6 +184,61 @@ def _check_request_members(request: dict[str, Any]) -> None:
         )
 
 
+@lru_cache(maxsize=1)
+def _request_shape() -> Any:
+    from botocore.session import get_session
+
+    model = get_session().get_service_model("firehose")
+    return model.operation_model("CreateDeliveryStream").input_shape
+
+
+def unknown_field_findings(request: dict[str, Any]) -> list[Finding]:
+    """Return an ``unknown-field`` error for each member the Firehose API lacks.
+
+    The members come from botocore's Firehose service model, which boto3 and
+    the AWS CLI use to reject such a request before sending it.
+    """
+    return [
+        Finding("error", "unknown-field", message)
+        for message in _unknown_members(request, _request_shape(), "")
+    ]
+
+
+def _unknown_members(value: Any, shape: Any, where: str) -> list[str]:
+    if shape.type_name == "structure" and isinstance(value, dict):
+        messages = []
+        for name, member in value.items():
+            if name in shape.members:
+                inner = f"{where}.{name}" if where else name
+                messages.extend(_unknown_members(member, shape.members[name], inner))
+            else:
+                messages.append(_unknown_message(str(name), shape, where))
+        return messages
+    if shape.type_name == "list" and isinstance(value, list):
+        return [
+            message
+            for position, item in enumerate(value)
+            for message in _unknown_members(item, shape.member, f"{where}[{position}]")
+        ]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return [
+            message
+            for key, item in value.items()
+            for message in _unknown_members(item, shape.value, f"{where}.{key}")
+        ]
+    return []
+
+
+def _unknown_message(name: str, shape: Any, where: str) -> str:
+    members = list(shape.members)
+    close = difflib.get_close_matches(name, members, n=1)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    return (
+        f'unknown field "{name}" in {where or "the request"}, so boto3 and the AWS '
+        f"CLI reject the request{hint}; valid members: {', '.join(members)}"
+    )
+
+
 def _rejected(code: str, message: str) -> Finding:
     return Finding(
         "error", "aws-rejects", f"AWS would reject this request: {code}: {message}"
@@ -239,12 +301,13 @@ def _destination_traps(name: str, destination: dict[str, Any]) -> list[Finding]:
     if not (settings.append_delimiter or settings.lambda_ or conversion.get("Enabled")):
         findings.append(
             Finding(
-                "warning",
+                "info",
                 "no-delimiter",
                 "records are written one after another with no delimiter, so three "
-                "JSON records arrive as {...}{...}{...}: end each record with a newline "
-                "in the emitter, or add the AppendDelimiterToRecord processor "
-                f"({EXTENDED_SHAPE} only)",
+                "JSON records arrive as {...}{...}{...} unless the emitter ends each "
+                "record with a newline: do that, or add the AppendDelimiterToRecord "
+                f"processor ({EXTENDED_SHAPE} only); if the emitter already ends each "
+                "record with a newline, silence this with --ignore no-delimiter",
             )
         )
     if destination.get("ErrorOutputPrefix") and not error_prefix_used(destination):

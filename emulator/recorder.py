@@ -22,19 +22,24 @@ import json
 import logging
 import math
 import os
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, unquote
 
+from emulator.recorder_calls import (
+    accepted_entries,
+    created_bucket,
+    form_fields,
+    policy_document,
+    stream_arn_account,
+)
 from emulator.scenario.recording import (
     PutStep,
     RecordedObject,
     build_scenario,
     build_setup,
 )
-from emulator.server import request_protocol
+from emulator.server_http import request_protocol, signing_scope
 from emulator.sinks import S3Object, Sink
 
 if TYPE_CHECKING:
@@ -43,15 +48,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RecordingSink", "SessionRecorder"]
+__all__ = ["RecordingSink", "SessionRecorder", "created_bucket"]
 
 # The X-Amz-Target prefixes of the JSON-protocol services a scenario can set up.
 FIREHOSE_SERVICE = "Firehose_20150804"
 LOGS_SERVICE = "Logs_20140328"
-# The region and service of a SigV4 signature's credential scope.
-CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
-# A virtual-hosted S3 address: BUCKET.s3.REGION.amazonaws.com or BUCKET.localhost.
-VIRTUAL_HOST = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9.-]+?)\.(?:s3[.-].*|localhost)$")
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head")
 DEFAULT_ACCOUNT_ID = "123456789012"
 
@@ -163,7 +164,7 @@ class SessionRecorder:
             elif operation:
                 self._leave_out(operation)
             elif request_protocol(environ) == "query":
-                self._iam(session, _form_fields(body))
+                self._iam(session, form_fields(body))
             elif environ.get("REQUEST_METHOD") == "PUT":
                 self._s3_put(session, environ)
 
@@ -279,9 +280,11 @@ class SessionRecorder:
             session.buckets.append(name)
         for role in self._config.get("roles", []):
             trust = role.get("AssumeRolePolicyDocument")
-            policies = session.add_role(role["RoleName"], _document(trust))["policies"]
+            policies = session.add_role(role["RoleName"], policy_document(trust))[
+                "policies"
+            ]
             for policy in role.get("Policies", []):
-                document = _document(policy.get("PolicyDocument"))
+                document = policy_document(policy.get("PolicyDocument"))
                 policies[policy["PolicyName"]] = document
         for stream in self._config.get("streams", []):
             session.streams[stream["DeliveryStreamName"]] = stream
@@ -301,8 +304,8 @@ class SessionRecorder:
         request = json.loads(body or b"{}")
         name = request.get("DeliveryStreamName", "")
         if operation == "CreateDeliveryStream":
-            self._create_stream(session, request, _signed_region(environ))
-            session.account = session.account or _arn_account(response_body)
+            self._create_stream(session, request, signing_scope(environ)[0])
+            session.account = session.account or stream_arn_account(response_body)
         elif operation in ("PutRecord", "PutRecordBatch"):
             self._put(session, operation, request, response_body)
         elif operation == "UpdateDestination":
@@ -347,7 +350,7 @@ class SessionRecorder:
         if operation == "PutRecord":
             entries = [request.get("Record", {})]
         else:
-            entries = _accepted(request.get("Records", []), response_body)
+            entries = accepted_entries(request.get("Records", []), response_body)
         try:
             records = [base64.b64decode(entry.get("Data", "")) for entry in entries]
         except binascii.Error:
@@ -398,7 +401,9 @@ class SessionRecorder:
                     role,
                     fields["Path"],
                 )
-            session.add_role(role, _document(fields.get("AssumeRolePolicyDocument")))
+            session.add_role(
+                role, policy_document(fields.get("AssumeRolePolicyDocument"))
+            )
         elif action in ("PutRolePolicy", "AttachRolePolicy") and (
             role not in session.roles
         ):
@@ -406,13 +411,16 @@ class SessionRecorder:
                 f"{action} on role {role}", "the recording did not see the role created"
             )
         elif action == "PutRolePolicy":
-            document = _document(fields.get("PolicyDocument"))
+            document = policy_document(fields.get("PolicyDocument"))
             session.roles[role]["policies"][fields.get("PolicyName", "")] = document
         elif action == "AttachRolePolicy":
             session.roles[role]["managed_policies"].append(fields.get("PolicyArn", ""))
         elif action == "CreatePolicy":
             name = fields.get("PolicyName", "")
-            policy = {"name": name, "document": _document(fields.get("PolicyDocument"))}
+            policy = {
+                "name": name,
+                "document": policy_document(fields.get("PolicyDocument")),
+            }
             if fields.get("Path", "/") != "/":
                 policy["path"] = fields["Path"]
             session.policies[name] = policy
@@ -427,73 +435,8 @@ class SessionRecorder:
             session.buckets.append(bucket)
 
 
-def created_bucket(environ: dict[str, Any]) -> str | None:
-    """Return the bucket that a successful S3 PUT request created, or None for other PUTs.
-
-    A CreateBucket request is ``PUT /BUCKET`` (path style) or ``PUT /`` to
-    ``BUCKET.s3...`` or ``BUCKET.localhost`` (virtual-hosted style), with no
-    sub-resource in the query string. Newer SDKs add ``x-id=CreateBucket``.
-    """
-    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    if set(query) - {"x-id"} or query.get("x-id", ["CreateBucket"]) != ["CreateBucket"]:
-        return None
-    path = unquote(environ.get("PATH_INFO", "")).strip("/")
-    if path:
-        return None if "/" in path else path
-    host = environ.get("HTTP_HOST", "").rpartition(":")[0] or environ.get(
-        "HTTP_HOST", ""
-    )
-    match = VIRTUAL_HOST.match(host.lower())
-    return match.group("bucket") if match else None
-
-
-def _accepted(entries: list[dict[str, Any]], response_body: bytes) -> list[Any]:
-    """Return the PutRecordBatch entries that the response does not mark as failed."""
-    try:
-        responses = json.loads(response_body)["RequestResponses"]
-    except (ValueError, KeyError, TypeError):
-        return entries
-    if len(responses) != len(entries):
-        return entries
-    return [
-        entry for entry, result in zip(entries, responses) if "ErrorCode" not in result
-    ]
-
-
-def _form_fields(body: bytes) -> dict[str, str]:
-    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {name: values[-1] for name, values in fields.items()}
-
-
-def _document(value: Any) -> Any:
-    """Return a policy document as a mapping, parsing it when it is JSON text."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            # A scenario reads a string here as a file name, so the file will
-            # not load until someone replaces the text with the document.
-            logger.warning("a recorded policy document is not JSON: %.200s", value)
-    return value
-
-
-def _signed_region(environ: dict[str, Any]) -> str | None:
-    match = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(1) if match else None
-
-
 def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
-
-
-def _arn_account(response_body: bytes) -> str | None:
-    """Return the account of the stream ARN in a CreateDeliveryStream response."""
-    try:
-        arn = json.loads(response_body)["DeliveryStreamARN"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    parts = arn.split(":") if isinstance(arn, str) else []
-    return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
 
 
 def _account(emulator: FirehoseEmulator) -> str:

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from werkzeug.serving import (
     BaseWSGIServer,
-    WSGIRequestHandler,
     get_sockaddr,
     make_server,
     select_address_family,
@@ -39,13 +38,15 @@ from emulator import server_control
 from emulator.moto_glue import server_app
 from emulator.server_http import (
     JSON_CONTENT_TYPE,
-    MISSING_OPERATION_MESSAGE,
+    QuietRequestHandler,
     RequestTooLarge,
     Response,
     aws_error,
+    call_wsgi_app,
     classify_exception,
     json_body_error,
     names_no_operation,
+    no_operation_error,
     read_body,
     request_protocol,
 )
@@ -160,13 +161,6 @@ class ShutdownReport:
     lost_records: int = 0
 
 
-class _QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug's handler, with the access log line sent to DEBUG."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        logger.debug("%s %s -> %s", self.command, self.path, code)
-
-
 class EmulatorServer:
     """An HTTP server that serves moto's AWS APIs, the emulated Firehose and a control API.
 
@@ -230,7 +224,7 @@ class EmulatorServer:
                 self.port,
                 self,
                 threaded=True,
-                request_handler=_QuietRequestHandler,
+                request_handler=QuietRequestHandler,
                 fd=listener.fileno(),
             )
         self.port = self._http.port
@@ -401,7 +395,7 @@ class EmulatorServer:
             and "HTTP_X_AMZ_TARGET" not in environ
         )
         if no_operation and not plain_get:
-            return self._no_operation_error(environ, request_id)
+            return no_operation_error(environ, request_id)
         if protocol == "json":
             problem = json_body_error(body)
             if problem is not None:
@@ -412,7 +406,7 @@ class EmulatorServer:
                 )
         response = self._forward(environ, protocol, body, request_id, plain_get)
         if plain_get and response[0] == 404 and not response[2]:
-            return self._no_operation_error(environ, request_id)
+            return no_operation_error(environ, request_id)
         return response
 
     def _read_aws_body(
@@ -433,22 +427,6 @@ class EmulatorServer:
             logger.warning("rejected a request: %s", error)
             return b"", aws_error(protocol, 400, "BadRequest", str(error), request_id)
 
-    @staticmethod
-    def _no_operation_error(environ: dict[str, Any], request_id: str) -> Response:
-        logger.warning(
-            "rejected %s %s: X-Amz-Target %r names no operation",
-            environ.get("REQUEST_METHOD"),
-            environ.get("PATH_INFO"),
-            environ.get("HTTP_X_AMZ_TARGET"),
-        )
-        return aws_error(
-            "json",
-            400,
-            "UnknownOperationException",
-            MISSING_OPERATION_MESSAGE,
-            request_id,
-        )
-
     def _forward(
         self,
         environ: dict[str, Any],
@@ -460,7 +438,7 @@ class EmulatorServer:
         """Pass a request to moto, turning what it raises into an AWS-shaped error."""
         try:
             with self.gate.shared(), self.observing() as observer:
-                response = self._call_moto(environ)
+                response = call_wsgi_app(self._moto_app, environ)
                 if observer is not None:
                     self.notify_observer("aws_request", environ, body, response)
         except ServerStopping:
@@ -475,31 +453,6 @@ class EmulatorServer:
             headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
             response = status, [*headers, ("Content-Type", JSON_CONTENT_TYPE)], content
         return response
-
-    def _call_moto(self, environ: dict[str, Any]) -> Response:
-        captured: dict[str, Any] = {}
-
-        def capture_start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], None]:
-            captured["status"] = int(status.split(None, 1)[0])
-            captured["headers"] = headers
-            return captured.setdefault("written", bytearray()).extend
-
-        result = self._moto_app(environ, capture_start_response)
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        written = bytes(captured.get("written", b""))
-        headers = [
-            (name, value)
-            for name, value in captured["headers"]
-            if name.lower() not in ("transfer-encoding", "connection")
-        ]
-        return captured["status"], headers, written + body
 
     def _moto_failure(
         self, environ: dict[str, Any], protocol: str, error: Exception, request_id: str

@@ -17,9 +17,11 @@ from urllib.parse import parse_qs
 # The server module imports this one, so names are read from it at call time.
 from emulator import server as server_module
 from emulator.errors import ConfigurationError
+from emulator.server_http import RequestTooLarge, read_body
 
 if TYPE_CHECKING:
-    from emulator.server import EmulatorServer, Response
+    from emulator.server import EmulatorServer
+    from emulator.server_http import Response
 
 logger = logging.getLogger(__name__)
 
@@ -161,8 +163,8 @@ class ControlAPI:
 
     def _payload(self, environ: dict[str, Any], path: str) -> dict[str, Any]:
         try:
-            body = server_module.read_body(environ, self.server.max_request_bytes)
-        except server_module.RequestTooLarge as error:
+            body = read_body(environ, self.server.max_request_bytes)
+        except RequestTooLarge as error:
             limit = self.server.max_request_bytes
             raise ControlError(
                 413, "RequestEntityTooLarge", f"{error}; the maximum is {limit} bytes"
@@ -176,6 +178,12 @@ class ControlAPI:
         except (ValueError, UnicodeDecodeError) as error:
             raise ControlError(
                 400, "InvalidJSON", f"the body of {path} is not valid JSON: {error}"
+            ) from None
+        except RecursionError:
+            raise ControlError(
+                400,
+                "InvalidJSON",
+                f"the body of {path} nests JSON arrays or objects too deeply to parse",
             ) from None
         if not isinstance(payload, dict):
             raise ControlError(
@@ -231,7 +239,18 @@ class ControlAPI:
                 "advance needs a manual clock; this server follows the system clock. "
                 "Start it with --clock manual to move time by hand.",
             )
-        attempts = emulator.advance(seconds)
+        try:
+            attempts = emulator.advance(seconds)
+        except (ValueError, TypeError) as error:
+            raise ControlError(400, "InvalidRequest", str(error)) from None
+        except OverflowError as error:
+            # An int too large for a float, such as 10**400.
+            raise ControlError(
+                400,
+                "InvalidRequest",
+                f"invalid number of seconds: {error}; the clock cannot go past "
+                "9999-12-31T23:59:59Z",
+            ) from None
         return {**self._clock_fields(), "deliveries": [a.as_dict() for a in attempts]}
 
     def _reset(self, payload: dict[str, Any], path: str) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """HTTP helpers of the standalone server: request bodies, protocols and AWS-shaped errors.
 
 AWS APIs use one of three protocols, and each SDK parses errors in its own
-protocol's shape: JSON-protocol services (Firehose, CloudWatch Logs) take an
-``X-Amz-Target`` header and a JSON body, query-protocol services (IAM, STS)
-a form body, and REST services (S3) an XML body.
+protocol's shape. JSON-protocol services (Firehose, CloudWatch Logs) take an
+``X-Amz-Target`` header and a JSON body. Query-protocol services (IAM, STS)
+take a form body, and REST services (S3) use the path, headers and XML.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ import io
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
+
+from werkzeug.serving import WSGIRequestHandler
 
 from emulator.moto_glue import raised_while_parsing
 
@@ -22,12 +25,15 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "JSON_CONTENT_TYPE",
     "MISSING_OPERATION_MESSAGE",
+    "QuietRequestHandler",
     "RequestTooLarge",
     "Response",
     "aws_error",
+    "call_wsgi_app",
     "classify_exception",
     "json_body_error",
     "names_no_operation",
+    "no_operation_error",
     "read_body",
     "request_protocol",
     "signing_scope",
@@ -50,6 +56,13 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 
 class RequestTooLarge(Exception):
     """The request body is larger than the server accepts."""
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, with the access log line sent to DEBUG."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        logger.debug("%s %s -> %s", self.command, self.path, code)
 
 
 def request_protocol(environ: dict[str, Any]) -> str:
@@ -205,3 +218,47 @@ def classify_exception(protocol: str, error: Exception) -> tuple[int, str, str]:
         code,
         f"the emulator failed to handle the request: {type(error).__name__}",
     )
+
+
+def no_operation_error(environ: dict[str, Any], request_id: str) -> Response:
+    """Log and build the 400 ``UnknownOperationException`` of a call with no operation."""
+    logger.warning(
+        "rejected %s %s: X-Amz-Target %r names no operation",
+        environ.get("REQUEST_METHOD"),
+        environ.get("PATH_INFO"),
+        environ.get("HTTP_X_AMZ_TARGET"),
+    )
+    return aws_error(
+        "json",
+        400,
+        "UnknownOperationException",
+        MISSING_OPERATION_MESSAGE,
+        request_id,
+    )
+
+
+def call_wsgi_app(app: Any, environ: dict[str, Any]) -> Response:
+    """Call a WSGI application and return its status, headers and whole body."""
+    captured: dict[str, Any] = {}
+
+    def capture_start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        captured["status"] = int(status.split(None, 1)[0])
+        captured["headers"] = headers
+        return captured.setdefault("written", bytearray()).extend
+
+    result = app(environ, capture_start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    written = bytes(captured.get("written", b""))
+    headers = [
+        (name, value)
+        for name, value in captured["headers"]
+        if name.lower() not in ("transfer-encoding", "connection")
+    ]
+    return captured["status"], headers, written + body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -486,7 +487,7 @@ def test_lint_broken_json_file_names_line_and_column(tmp_path):
     assert result.exit_code == 2
     assert result.stderr == (
         f"firehose-emulator lint: {path} is not valid JSON: Expecting property name "
-        "enclosed in double quotes: line 2 column 30 (char 31)\n"
+        "enclosed in double quotes: line 2 column 29 (char 30)\n"
     )
 
 
@@ -500,7 +501,7 @@ def test_lint_broken_json_block_in_document_names_line(tmp_path):
     assert result.stderr == (
         f"firehose-emulator lint: {path}: the JSON block that starts at line 3 is not "
         "valid JSON: Expecting property name enclosed in double quotes: line 4 "
-        "column 30 (char 43)\n"
+        "column 29 (char 44)\n"
     )
 
 
@@ -508,7 +509,7 @@ def test_lint_broken_json_block_in_document_names_line(tmp_path):
     ("name", "text"),
     [
         ("arrays.json", "[" * 100_000 + "]" * 100_000),
-        ("objects.txt", 'prose {"a": ' * 5_000 + "1" + "}" * 5_000),
+        ("objects.txt", "prose " + '{"a": ' * 5_000 + "1" + "}" * 5_000),
     ],
     ids=["json-file", "document"],
 )
@@ -520,8 +521,10 @@ def test_lint_deeply_nested_json_exits_two_without_traceback(tmp_path, name, tex
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert result.stderr == (
-        f"firehose-emulator lint: {path} is nested too deeply to parse: "
-        "give a JSON document nested less than 500 levels deep\n"
+        f"firehose-emulator lint: {path} is nested too deeply to parse: Python's "
+        f"json module reads at most about {sys.getrecursionlimit()} levels of nested "
+        "arrays and objects; check that this is the CreateDeliveryStream input or "
+        "policy you meant\n"
     )
 
 
@@ -536,8 +539,7 @@ def test_lint_deeply_nested_policy_exits_two(tmp_path):
 
 
 def test_lint_unknown_fields_reported_with_valid_members(tmp_path):
-    config = clean_config(Whatever=2)
-    config["Bogus"] = 1
+    config = {"Bogus": 1, **clean_config(Whatever=2)}
     path = write(tmp_path, "stream.json", config)
 
     result = run_lint(path)

@@ -5,12 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import os
-import queue
 import re
-import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,7 +17,7 @@ import pytest
 import yaml
 
 from emulator.clock import ManualClock, SystemClock
-from emulator.control_client import ControlClient
+from emulator.control_client import ControlClient, ServerProcess
 from emulator.core import FirehoseEmulator
 from emulator.recorder import SessionRecorder, created_bucket
 from emulator.scenario import load_scenario, run_scenario
@@ -50,52 +47,6 @@ FAKE_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_DEFAULT_REGION": "us-east-1",
 }
-
-
-class RecordProcess:
-    """``firehose-emulator record`` in a subprocess on a free loopback port."""
-
-    def __init__(self, arguments: list[str], log_path: Path):
-        env = {**os.environ, **FAKE_CREDENTIALS, "PYTHONPATH": str(ROOT)}
-        env.pop("AWS_ENDPOINT_URL", None)
-        self.log_path = log_path
-        self._log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "record", *arguments],
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            text=True,
-        )
-        self.endpoint = self._wait_for_endpoint()
-
-    def _wait_for_endpoint(self) -> str:
-        lines: queue.Queue[str] = queue.Queue()
-        stdout = self.process.stdout
-        threading.Thread(
-            target=lambda: [lines.put(line) for line in stdout], daemon=True
-        ).start()
-        try:
-            line = lines.get(timeout=60)
-        except queue.Empty:
-            self.process.kill()
-            raise RuntimeError(f"no endpoint printed; log:\n{self.log()}") from None
-        assert line.startswith("AWS_ENDPOINT_URL="), self.log()
-        return line.split("=", 1)[1].strip()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait()
-        self._log.close()
-        return code
 
 
 def client(service: str, endpoint: str):
@@ -266,15 +217,16 @@ def recording(tmp_path_factory):
     arguments += ["--clock", "manual", "--start", START, "--account-id", ACCOUNT]
     arguments += ["--export-dir", str(export)]
     arguments += ["--config", str(write_config(directory))]
-    process = RecordProcess(arguments, directory / "record.log")
-    try:
-        drive_session(process.endpoint)
-    finally:
-        exit_code = process.stop()
+    with ServerProcess(arguments, command="record", env=FAKE_CREDENTIALS) as process:
+        try:
+            drive_session(process.endpoint)
+        finally:
+            exit_code = process.stop()
+        log = process.log_text()
     return {
         "file": output,
         "exit_code": exit_code,
-        "log": process.log(),
+        "log": log,
         "objects": exported_objects(export),
     }
 

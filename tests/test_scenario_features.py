@@ -173,8 +173,6 @@ def test_expect_delivery_failures_without_bucket(tmp_path):
         "  - put: {stream: s, records: [{n: 1}]}\n"
         "  - advance: 310\n"
         "  - expect:\n"
-        "      bucket: events\n"
-        "      object_count: 0\n"
         "      deliveries:\n"
         "        - {stream: s, outcome: failed, error_code: S3.NoSuchBucket,\n"
         "           count: {min: 1}, records: {min: 1}}\n"
@@ -326,3 +324,66 @@ def test_fault_steps_and_log_events(tmp_path):
         ("failed", "S3.AccessDenied"),
         ("delivered", None),
     ]
+
+
+def test_expect_unknown_bucket_with_transform_fails_at_run_time(tmp_path):
+    (tmp_path / "transforms.py").write_text(
+        "def identity(event, context):\n"
+        "    return {'records': [dict(r, result='Ok') for r in event['records']]}\n"
+    )
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:identity"
+    text = (
+        "version: 1\nsetup:\n  buckets: [bkt-one]\n"
+        f"  transforms:\n    - {{arn: '{arn}', function: 'transforms:identity'}}\n"
+        "  streams:\n" + STREAM.replace("events", "bkt-one") + "steps:\n"
+        "  - expect: {bucket: bkt-onee, no_objects: ['^'], object_count: 0}\n"
+    )
+
+    result = _run(tmp_path, text)
+
+    assert _failed(result) == [
+        "bucket s3://bkt-onee: [('bucket', 'an existing bucket', "
+        "\"no bucket named 'bkt-onee'; did you mean 'bkt-one'?\")]"
+    ]
+    assert result.failed_checks[0].line == 15
+    assert result.failed_checks[0].found == ["  buckets: bkt-one"]
+
+
+def test_advance_to_past_at_run_time_stops_with_fix(tmp_path):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        "version: 1\nstart: '2026-12-04T15:00:00Z'\nsetup:\n  buckets: [events]\n"
+        "  streams:\n" + STREAM + "steps:\n"
+        "  - advance: 120\n"
+        "  - advance: {to: '2026-12-04T15:05:00Z'}\n"
+    )
+    scenario = load_scenario(path)
+    # A time the loader cannot see: the step's body changed after loading.
+    scenario.steps[1].body = {"to": "2026-12-04T15:01:00Z"}
+
+    result = run_scenario(scenario)
+
+    assert str(result.error) == (
+        f"{path}:14: steps[1].advance: cannot move the clock back to "
+        "2026-12-04T15:01:00Z: it reads 2026-12-04T15:02:00Z. Fix: give a time at "
+        "or after 2026-12-04T15:02:00Z, or move the clock by seconds, such as "
+        "advance: 60"
+    )
+    assert not result.passed
+
+
+def test_advance_to_end_of_put_over_is_accepted(tmp_path):
+    text = (
+        "version: 1\nstart: '2026-12-04T15:00:00Z'\nsetup:\n  buckets: [events]\n"
+        "  streams:\n" + STREAM + "steps:\n"
+        "  - put: {stream: s, records: [a, b, c], batch_size: 1, over: 0.3}\n"
+        "  - advance: {to: '2026-12-04T15:00:00.300Z'}\n"
+        "  - flush: s\n"
+        "  - expect: {object_count: 1}\n"
+    )
+
+    result = _run(tmp_path, text)
+
+    assert result.error is None
+    assert _failed(result) == []
+    assert result.steps[1].ended == pytest.approx(1796396400.3)

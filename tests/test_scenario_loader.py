@@ -46,7 +46,8 @@ def _error(tmp_path: Path, text: str) -> tuple[Path, ScenarioFormatError]:
             10,
             'steps[0].advance: invalid value "soon": expected a number or a mapping. '
             "Fix: give the seconds to move the clock by, such as advance: 60, "
-            'or advance: {to: "2026-12-04T15:05:00Z"}',
+            'or advance: {to: "2026-12-04T15:05:00Z"}; the clock must stay before '
+            "9999-01-01T00:00:00Z",
         ),
         (
             "  - flush: {stream: nope}\n",
@@ -173,8 +174,8 @@ def test_load_malformed_step_names_line_and_fix(tmp_path, steps, line, message):
         (
             "version: 1\nstart: yesterday\nsteps:\n  - advance: 1\n",
             2,
-            "start: invalid time 'yesterday'. "
-            'Fix: give an ISO 8601 time in quotes, such as start: "2026-12-04T15:00:00Z"',
+            "start: invalid time 'yesterday'. Fix: give an ISO 8601 time with a UTC "
+            'offset, in quotes, such as start: "2026-12-04T15:00:00Z"',
         ),
         (
             "version: 1\nsteps:\n  - advance: 1\n  - advance: [1\n",
@@ -276,3 +277,262 @@ def test_load_vascular_reads_document_files_unchanged():
         "advance",
         "expect",
     ]
+
+
+# Limits on counts and times ------------------------------------------------------
+
+ADVANCE_FIX = (
+    "Fix: give the seconds to move the clock by, such as advance: 60, "
+    'or advance: {to: "2026-12-04T15:05:00Z"}; the clock must stay before '
+    "9999-01-01T00:00:00Z"
+)
+
+
+@pytest.mark.parametrize(
+    ("steps", "line", "message"),
+    [
+        (
+            "  - put: {stream: s, generate: {generator: vascular-events, "
+            "count: 100000000000}}\n",
+            10,
+            "steps[0].put.generate.count: invalid value 100000000000: must be "
+            "10000000 or less. Fix: give the number of records to generate, from 1 "
+            "to 10000000, such as count: 6000",
+        ),
+        (
+            "  - put: {stream: s, records: [a], over: .inf}\n",
+            10,
+            "steps[0].put.over: invalid value .inf: must be 253370764800 or less. "
+            "Fix: give the seconds over which the calls are spread, such as over: 30; "
+            "the clock must stay before 9999-01-01T00:00:00Z",
+        ),
+        (
+            "  - put: {stream: s, records: [a], over: .nan}\n",
+            10,
+            "steps[0].put.over: invalid value .nan: not a number. "
+            "Fix: give the seconds over which the calls are spread, such as over: 30; "
+            "the clock must stay before 9999-01-01T00:00:00Z",
+        ),
+        (
+            "  - advance: 60\n  - put: {stream: s, records: [a], over: 1.0e+11}\n"
+            "  - put: {stream: s, records: [a], over: 1.0e+11}\n"
+            "  - put: {stream: s, records: [a], over: 1.0e+11}\n",
+            13,
+            "steps[3].put.over: invalid value 100000000000.0: the scenario clock, "
+            "which reads 8363-10-01T19:34:20Z at this step, would pass "
+            "9999-01-01T00:00:00Z. Fix: give the seconds over which the calls are "
+            "spread, such as over: 30; the clock must stay before 9999-01-01T00:00:00Z",
+        ),
+        ("  - advance: .inf\n", 10, "steps[0].advance: invalid value .inf: must be "
+         "253370764800 or less. " + ADVANCE_FIX),
+        ("  - advance: .nan\n", 10, "steps[0].advance: invalid value .nan: not a "
+         "number. " + ADVANCE_FIX),
+        (
+            "  - advance: 1.0e+300\n",
+            10,
+            "steps[0].advance: invalid value 1e+300: must be 253370764800 or less. "
+            + ADVANCE_FIX,
+        ),
+        (
+            "  - advance: {seconds: .nan}\n",
+            10,
+            "steps[0].advance.seconds: invalid value .nan: not a number. "
+            + ADVANCE_FIX,
+        ),
+        (
+            "  - advance: 253370000000\n",
+            10,
+            "steps[0].advance: invalid value 253370000000: the scenario clock, which "
+            "reads 2026-01-01T00:00:00Z at this step, would pass 9999-01-01T00:00:00Z. "
+            + ADVANCE_FIX,
+        ),
+        (
+            '  - advance: {to: "9999-06-01T00:00:00Z"}\n',
+            10,
+            "steps[0].advance.to: invalid time '9999-06-01T00:00:00Z': the clock must "
+            "stay before 9999-01-01T00:00:00Z. Fix: give an ISO 8601 time with a UTC "
+            'offset, in quotes, such as "2026-12-04T15:01:00Z"',
+        ),
+    ],
+    ids=[
+        "count-too-large",
+        "over-inf",
+        "over-nan",
+        "over-total-past-9999",
+        "advance-inf",
+        "advance-nan",
+        "advance-huge",
+        "advance-seconds-nan",
+        "advance-past-9999",
+        "advance-to-past-9999",
+    ],
+)
+def test_load_out_of_range_value_names_line_and_fix(tmp_path, steps, line, message):
+    path, error = _error(tmp_path, HEADER + steps)
+
+    assert str(error) == f"{path}:{line}: " + message
+    assert error.line == line
+
+
+# Times: offsets and the order of steps ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("steps", "line", "message"),
+    [
+        (
+            "  - advance: 120\n"
+            '  - advance: {to: "2026-01-01T00:01:00Z"}\n',
+            11,
+            "steps[1].advance.to: the time '2026-01-01T00:01:00Z' is before the "
+            "scenario clock, which reads 2026-01-01T00:02:00Z at this step. "
+            "Fix: give a time at or after 2026-01-01T00:02:00Z, or move the clock "
+            "by seconds, such as advance: 60",
+        ),
+        (
+            '  - advance: {to: "2025-12-31T23:00:00Z"}\n',
+            10,
+            "steps[0].advance.to: the time '2025-12-31T23:00:00Z' is before the "
+            "scenario clock, which reads 2026-01-01T00:00:00Z at this step. "
+            "Fix: give a time at or after 2026-01-01T00:00:00Z, or move the clock "
+            "by seconds, such as advance: 60",
+        ),
+        (
+            "  - put: {stream: s, records: [a], over: 30.5}\n"
+            '  - advance: {to: "2026-01-01T00:00:10+00:00"}\n',
+            11,
+            "steps[1].advance.to: the time '2026-01-01T00:00:10+00:00' is before the "
+            "scenario clock, which reads 2026-01-01T00:00:30.500Z at this step. "
+            "Fix: give a time at or after 2026-01-01T00:00:30.500Z, or move the "
+            "clock by seconds, such as advance: 60",
+        ),
+        (
+            '  - advance: {seconds: 1, to: "2026-01-01T00:01:00Z"}\n',
+            10,
+            "steps[0].advance: expected exactly one of seconds and to, got "
+            "['seconds', 'to']. Fix: write advance: {seconds: 60} to move the clock "
+            'by 60 seconds, or advance: {to: "2026-12-04T15:05:00Z"} to move it to '
+            "that time",
+        ),
+        (
+            "  - advance: {}\n",
+            10,
+            "steps[0].advance: expected exactly one of seconds and to, got []. "
+            "Fix: write advance: {seconds: 60} to move the clock by 60 seconds, or "
+            'advance: {to: "2026-12-04T15:05:00Z"} to move it to that time',
+        ),
+        (
+            '  - advance: {to: "2026-01-01T00:01:00"}\n',
+            10,
+            "steps[0].advance.to: invalid time '2026-01-01T00:01:00': it has no UTC "
+            "offset. Fix: give an ISO 8601 time with a UTC offset, in quotes, such as "
+            '"2026-12-04T15:01:00Z"',
+        ),
+    ],
+    ids=[
+        "to-before-advance",
+        "to-before-start",
+        "to-before-put-over",
+        "seconds-and-to",
+        "empty-mapping",
+        "to-without-offset",
+    ],
+)
+def test_load_advance_to_past_or_ambiguous_names_line_and_fix(
+    tmp_path, steps, line, message
+):
+    path, error = _error(tmp_path, HEADER + steps)
+
+    assert str(error) == f"{path}:{line}: " + message
+    assert error.line == line
+
+
+@pytest.mark.parametrize(
+    ("start", "problem"),
+    [
+        ("2026-12-04T15:00:00", "invalid time '2026-12-04T15:00:00': it has no UTC offset"),
+        ("yesterday", "invalid time 'yesterday'"),
+        (
+            "9999-06-01T00:00:00Z",
+            "invalid time '9999-06-01T00:00:00Z': the clock must stay before "
+            "9999-01-01T00:00:00Z",
+        ),
+    ],
+    ids=["no-offset", "not-a-time", "past-9999"],
+)
+def test_load_bad_start_names_offset_fix(tmp_path, start, problem):
+    text = f'version: 1\nstart: "{start}"\nsteps:\n  - advance: 1\n'
+
+    path, error = _error(tmp_path, text)
+
+    assert str(error) == (
+        f"{path}:2: start: {problem}. Fix: give an ISO 8601 time with a UTC offset, "
+        'in quotes, such as start: "2026-12-04T15:00:00Z"'
+    )
+
+
+def test_load_advance_to_after_steps_is_accepted(tmp_path):
+    steps = (
+        "  - put: {stream: s, records: [a], over: 30}\n"
+        "  - advance: 30\n"
+        '  - advance: {to: "2026-01-01T00:01:00Z"}\n'
+        '  - advance: {to: "2026-01-01T01:01:00+01:00"}\n'
+    )
+
+    _, scenario = _load(tmp_path, HEADER + steps)
+
+    assert [step.kind for step in scenario.steps] == ["put", "advance"] + [
+        "advance"
+    ] * 2
+
+
+# Buckets named by expectations -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("steps", "line", "message"),
+    [
+        (
+            "  - expect: {bucket: evnets, no_objects: ['^'], object_count: 0}\n",
+            10,
+            "steps[0].expect.bucket: unknown bucket 'evnets': it is not in "
+            "setup.buckets, and no step creates buckets. Fix: did you mean 'events'? "
+            "Name a bucket from setup.buckets (events)",
+        ),
+        (
+            "  - expect:\n      objects:\n        - {bucket: other, key: x}\n",
+            12,
+            "steps[0].expect.objects[0].bucket: unknown bucket 'other': it is not in "
+            "setup.buckets, and no step creates buckets. Fix: name a bucket from "
+            "setup.buckets (events)",
+        ),
+        (
+            "  - expect:\n      error_records:\n        - {bucket: event, count: 0}\n",
+            12,
+            "steps[0].expect.error_records[0].bucket: unknown bucket 'event': it is "
+            "not in setup.buckets, and no step creates buckets. Fix: did you mean "
+            "'events'? Name a bucket from setup.buckets (events)",
+        ),
+    ],
+    ids=["expect-bucket", "objects-bucket", "error-records-bucket"],
+)
+def test_load_expect_unknown_bucket_names_line_and_fix(tmp_path, steps, line, message):
+    path, error = _error(tmp_path, HEADER + steps)
+
+    assert str(error) == f"{path}:{line}: " + message
+    assert error.line == line
+
+
+def test_load_expect_missing_destination_bucket_suggests_deliveries(tmp_path):
+    text = HEADER.replace("  buckets: [events]\n", "") + (
+        "  - expect: {bucket: events, object_count: 0}\n"
+    )
+
+    path, error = _error(tmp_path, text)
+
+    assert str(error) == (
+        f"{path}:9: steps[0].expect.bucket: unknown bucket 'events': it is not in "
+        "setup.buckets, and no step creates buckets. Fix: name a bucket from "
+        "setup.buckets (none yet); to check that nothing reached a bucket that does "
+        "not exist, expect deliveries: [{stream: NAME, outcome: delivered, count: 0}]"
+    )

@@ -116,7 +116,8 @@ def test_replay_malformed_field_exits_two_with_line(tmp_path):
     assert result.stderr == (
         f"error: {path}:10: steps[0].advance: invalid value -5: must be 0 or more. "
         "Fix: give the seconds to move the clock by, such as advance: 60, "
-        'or advance: {to: "2026-12-04T15:05:00Z"}\n'
+        'or advance: {to: "2026-12-04T15:05:00Z"}; the clock must stay before '
+        "9999-01-01T00:00:00Z\n"
     )
     assert "Traceback" not in result.output
 
@@ -179,3 +180,77 @@ def test_replay_module_subprocess_exits_zero():
     assert SIZE_KEY_PREFIX in completed.stdout
     assert INTERVAL_KEY_PREFIX in completed.stdout
     assert completed.stderr == ""
+
+
+IAM_WARNING_SCENARIO = """\
+version: 1
+setup:
+  buckets: [events]
+  roles:
+    - name: r
+      trust_policy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: firehose.amazonaws.com}
+            Action: "sts:AssumeRole"
+      policies:
+        - name: other-bucket
+          document:
+            Version: "2012-10-17"
+            Statement:
+              - {Effect: Allow, Action: "s3:*", Resource: "arn:aws:s3:::other/*"}
+  streams:
+    - DeliveryStreamName: s
+      ExtendedS3DestinationConfiguration:
+        RoleARN: arn:aws:iam::123456789012:role/r
+        BucketARN: arn:aws:s3:::events
+steps:
+  - put: {stream: s, records: [a]}
+  - flush: s
+  - expect: {object_count: 1}
+"""
+IAM_WARNING = (
+    "delivery stream s: no policy of the role arn:aws:iam::123456789012:role/r "
+    "allows s3:PutObject on the bucket events; AWS would fail the delivery"
+)
+
+
+def _replay_subprocess(*arguments: str) -> subprocess.CompletedProcess:
+    environment = dict(os.environ)
+    environment.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", "replay", *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_replay_fidelity_warning_printed_once(tmp_path):
+    path = _write(tmp_path, IAM_WARNING_SCENARIO)
+
+    completed = _replay_subprocess(str(path))
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stderr.count(IAM_WARNING) == 1
+    assert " WARNING emulator.access: " + IAM_WARNING in completed.stderr
+    assert "warn_once(" not in completed.stderr
+    assert "FidelityWarning" not in completed.stderr
+
+
+def test_replay_fidelity_warning_shown_below_log_level(tmp_path):
+    path = _write(tmp_path, IAM_WARNING_SCENARIO)
+
+    completed = _replay_subprocess("--log-level", "error", str(path))
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stderr.count(IAM_WARNING) == 1
+    assert completed.stderr.startswith("warning: " + IAM_WARNING)
+    assert "warn_once(" not in completed.stderr

@@ -489,7 +489,7 @@ FIREHOSE_AUTHORIZATION = (
 )
 
 
-def test_firehose_deeply_nested_json_returns_serialization_exception(server):
+def test_firehose_deep_nesting_returns_400(server):
     status, body = firehose_call(server.endpoint, "PutRecord", DEEPLY_NESTED)
 
     assert status == 400
@@ -499,7 +499,7 @@ def test_firehose_deeply_nested_json_returns_serialization_exception(server):
     )
 
 
-def test_control_deeply_nested_json_returns_400(server):
+def test_control_deep_nesting_returns_400(server):
     status, _, body = raw_request(
         server.endpoint, "POST", "/_emulator/flush", DEEPLY_NESTED
     )
@@ -517,23 +517,29 @@ def test_control_deeply_nested_json_returns_400(server):
     [
         (
             1e300,
-            "invalid number of seconds 1e+300: the clock cannot go past "
-            "9999-12-31T23:59:59Z",
+            (
+                "invalid number of seconds 1e+300: the clock cannot go past "
+                "9999-12-31T23:59:59Z"
+            ),
         ),
         (
             10**30,
-            "invalid number of seconds 1e+30: the clock cannot go past "
-            "9999-12-31T23:59:59Z",
+            (
+                "invalid number of seconds 1e+30: the clock cannot go past "
+                "9999-12-31T23:59:59Z"
+            ),
         ),
         (
             10**400,
-            "invalid number of seconds: int too large to convert to float; "
-            "the clock cannot go past 9999-12-31T23:59:59Z",
+            (
+                "invalid number of seconds: int too large to convert to float; "
+                "the clock cannot go past 9999-12-31T23:59:59Z"
+            ),
         ),
     ],
     ids=["huge-float", "huge-int", "int-beyond-float"],
 )
-def test_control_advance_past_year_9999_returns_400(server, seconds, message):
+def test_control_advance_past_9999_returns_400(server, seconds, message):
     body = json.dumps({"seconds": seconds}).encode()
 
     status, _, content = raw_request(
@@ -619,7 +625,7 @@ def test_firehose_missing_operation_returns_400(server, method, headers):
     }
 
 
-def test_plain_get_without_target_served_by_moto(aws_env):
+def test_plain_get_served_by_moto(aws_env):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="plain-get-probe")
 

@@ -366,7 +366,9 @@ def test_serve_port_in_use_exits_1_with_advice():
         taken.listen()
         port = taken.getsockname()[1]
 
-        result = CliRunner().invoke(serve, ["--port", str(port), "--log-level", "error"])
+        result = CliRunner().invoke(
+            serve, ["--port", str(port), "--log-level", "error"]
+        )
 
     assert result.exit_code == 1
     assert (

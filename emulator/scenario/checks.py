@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import TYPE_CHECKING, Any
 
-from emulator.clock import parse_instant
+from emulator.scenario.expectations import named_buckets
 from emulator.scenario.generators import (
     GENERATORS,
     GeneratorOptionError,
@@ -30,9 +31,6 @@ def check_step(
     path = path + (kind,)
     if kind == "put":
         _check_put(body, path, scenario, context)
-    elif kind == "advance":
-        if isinstance(body, dict) and "to" in body:
-            _check_time(body["to"], path + ("to",), context)
     elif kind in ("flush", "delete_stream"):
         stream = body.get("stream") if isinstance(body, dict) else body
         if stream is not None:
@@ -66,17 +64,6 @@ def _check_stream(name: str, path: Path, scenario: Scenario, context: _Context) 
             f"unknown delivery stream {name!r}",
             f"use a stream created in setup.streams ({', '.join(known) or 'none yet'})",
         )
-
-
-def _check_time(value: str, path: Path, context: _Context) -> None:
-    try:
-        parse_instant(value)
-    except (TypeError, ValueError):
-        raise context.error(
-            path,
-            f"invalid time {value!r}",
-            'give an ISO 8601 time in quotes, such as "2026-12-04T15:01:00Z"',
-        ) from None
 
 
 def _check_put(
@@ -160,6 +147,7 @@ def _check_expect(
     body: dict[str, Any], path: Path, scenario: Scenario, context: _Context
 ) -> None:
     _check_counts(body, path, context)
+    _check_buckets(body, path, scenario, context)
     needs_bucket = any(
         k in body for k in ("objects", "object_count", "record_count", "no_objects")
     )
@@ -191,6 +179,51 @@ def _check_expect(
             elif "stream" in entry:
                 stream_path = entry_path + ("stream",)
                 _check_stream(entry["stream"], stream_path, scenario, context)
+
+
+def _check_buckets(
+    body: dict[str, Any], path: Path, scenario: Scenario, context: _Context
+) -> None:
+    # A Lambda transform runs Python code in this process, and that code could
+    # create buckets, so with transforms only the run can tell; the runner
+    # then fails the check.
+    if scenario.transforms:
+        return
+    for name, field in named_buckets(body, path):
+        if name not in scenario.buckets:
+            raise context.error(
+                field,
+                f"unknown bucket {name!r}: it is not in setup.buckets, and no step "
+                "creates buckets",
+                _bucket_fix(name, scenario),
+            )
+
+
+def _bucket_fix(name: str, scenario: Scenario) -> str:
+    close = difflib.get_close_matches(name, scenario.buckets, n=1)
+    known = ", ".join(scenario.buckets) or "none yet"
+    if close:
+        fix = f"did you mean {close[0]!r}? Name a bucket from setup.buckets ({known})"
+    else:
+        fix = f"name a bucket from setup.buckets ({known})"
+    if name in _destination_buckets(scenario):
+        fix += (
+            "; to check that nothing reached a bucket that does not exist, expect "
+            "deliveries: [{stream: NAME, outcome: delivered, count: 0}]"
+        )
+    return fix
+
+
+def _destination_buckets(scenario: Scenario) -> list[str]:
+    arns = [
+        (stream.request.get(member) or {}).get("BucketARN", "")
+        for stream in scenario.streams
+        for member in (
+            "S3DestinationConfiguration",
+            "ExtendedS3DestinationConfiguration",
+        )
+    ]
+    return [arn.split(":::", 1)[-1] for arn in arns if isinstance(arn, str) and arn]
 
 
 def _check_log_group(

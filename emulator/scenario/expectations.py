@@ -6,6 +6,7 @@ beside what was found, and a listing of the candidates it looked at.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ __all__ = [
     "Mismatch",
     "Observation",
     "evaluate",
+    "named_buckets",
 ]
 
 
@@ -80,6 +82,8 @@ class Observation:
     buffers: dict[str, dict[str, Any]]
     default_bucket: str | None
     log_events: list[LogEvent] = field(default_factory=list)
+    # The buckets that exist, or None when they were not listed.
+    buckets: list[str] | None = None
 
 
 def evaluate(
@@ -87,7 +91,7 @@ def evaluate(
 ) -> list[CheckResult]:
     """Run every check of one ``expect`` step; ``lines`` maps a path to its line."""
     bucket = body.get("bucket", seen.default_bucket)
-    results: list[CheckResult] = []
+    results = _missing_buckets(body, path, lines, seen)
     for position, entry in enumerate(body.get("objects", [])):
         entry_path = path + ("objects", position)
         results.append(_objects(entry, bucket, entry_path, lines(entry_path), seen))
@@ -112,6 +116,37 @@ def evaluate(
         for position, entry in enumerate(body.get(name, [])):
             entry_path = path + (name, position)
             results.append(checker(entry, entry_path, lines(entry_path), seen, bucket))
+    return results
+
+
+def named_buckets(body: dict[str, Any], path: Path) -> list[tuple[str, Path]]:
+    """Return each bucket that an ``expect`` step names, with the path of its field."""
+    named = [(body["bucket"], path + ("bucket",))] if "bucket" in body else []
+    for kind in ("objects", "error_records"):
+        for position, entry in enumerate(body.get(kind, [])):
+            if "bucket" in entry:
+                named.append((entry["bucket"], path + (kind, position, "bucket")))
+    return named
+
+
+def _missing_buckets(
+    body: dict[str, Any], path: Path, lines: Any, seen: Observation
+) -> list[CheckResult]:
+    """Return a failed check for each bucket that the step names but does not exist."""
+    if seen.buckets is None:
+        return []
+    results = []
+    for name, field_path in named_buckets(body, path):
+        if name in seen.buckets:
+            continue
+        close = difflib.get_close_matches(name, seen.buckets, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        result = CheckResult(f"bucket s3://{name}", field_path, lines(field_path))
+        result.mismatches.append(
+            Mismatch("bucket", "an existing bucket", f"no bucket named {name!r}{hint}")
+        )
+        result.found = [f"  buckets: {', '.join(seen.buckets) or '(none)'}"]
+        results.append(result)
     return results
 
 

@@ -7,12 +7,12 @@ import json
 from pathlib import Path as FilePath
 from typing import Any
 
-from emulator.clock import parse_instant
 from emulator.runtime import Settings
 from emulator.scenario import checks
 from emulator.scenario.errors import ScenarioFormatError
 from emulator.scenario.model import PolicySpec, RoleSpec, Scenario, Step, StreamSpec
-from emulator.scenario.schema import check_schema
+from emulator.scenario.schema import check_schema, load_schema
+from emulator.scenario.timing import StepClock, parse_scenario_time
 from emulator.scenario.yamlfile import LineIndex, Path, format_path, parse_yaml
 
 __all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "DEFAULT_START", "load_scenario"]
@@ -106,13 +106,10 @@ def _check_version(data: Any, context: _Context) -> None:
 def _start(data: dict[str, Any], context: _Context) -> float:
     start_text = data.get("start", DEFAULT_START)
     try:
-        return parse_instant(start_text)
-    except ValueError:
-        raise context.error(
-            ("start",),
-            f"invalid time {start_text!r}",
-            'give an ISO 8601 time in quotes, such as start: "2026-12-04T15:00:00Z"',
-        ) from None
+        return parse_scenario_time(start_text)
+    except ValueError as error:
+        fix = load_schema()["properties"]["start"]["x-fix"]
+        raise context.error(("start",), str(error), fix) from None
 
 
 def _build(data: dict[str, Any], text: str, context: _Context) -> Scenario:
@@ -164,10 +161,12 @@ def _build(data: dict[str, Any], text: str, context: _Context) -> Scenario:
 
 def _steps(steps: list[Any], scenario: Scenario, context: _Context) -> list[Step]:
     result = []
+    clock = StepClock(scenario.start)
     for position, step in enumerate(steps):
         kind, body = next(iter(step.items()))
         path = ("steps", position)
         checks.check_step(kind, body, path, scenario, context)
+        clock.check_step(kind, body, path, context)
         result.append(Step(kind, body, path, context.index.line(path)))
     return result
 

@@ -163,6 +163,10 @@ def _observe(result: ScenarioResult, emulator: Any) -> Observation:
         buffers={state["name"]: state for state in emulator.streams()},
         default_bucket=default_bucket(result.scenario),
         log_events=_log_events(result.scenario, emulator),
+        buckets=[
+            bucket["Name"]
+            for bucket in setup.s3_client(emulator).list_buckets()["Buckets"]
+        ],
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from emulator.scenario.errors import ScenarioFormatError
 from emulator.scenario.yamlfile import LineIndex, Path, format_path
 
-__all__ = ["STEP_KINDS", "check_schema", "load_schema"]
+__all__ = ["STEP_KINDS", "check_schema", "fix_of", "load_schema", "yaml_number"]
 
 STEP_KINDS = (
     "put",
@@ -29,6 +30,21 @@ def load_schema() -> dict[str, Any]:
     """Return the scenario format's JSON Schema (``emulator/schemas/scenario-v1.json``)."""
     text = resources.files("emulator").joinpath("schemas/scenario-v1.json").read_text()
     return json.loads(text)
+
+
+def fix_of(definition: str, member: str | None = None) -> str:
+    """Return the ``x-fix`` advice of a schema definition, or of one of its members."""
+    schema = load_schema()["$defs"][definition]
+    if member is not None:
+        schema = schema["properties"][member]
+    return schema["x-fix"]
+
+
+def yaml_number(value: Any) -> str:
+    """Return a value as JSON, but infinity and NaN as YAML writes them (.inf, .nan)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    return json.dumps(value, default=str)
 
 
 @lru_cache(maxsize=1)
@@ -107,7 +123,7 @@ def _format_error(error: Any, file: str, index: LineIndex) -> ScenarioFormatErro
             f"the required field {missing!r} is missing",
             _fix_for(error),
         )
-    value = json.dumps(error.instance, default=str)
+    value = yaml_number(error.instance)
     if len(value) > 60:
         value = value[:57] + "..."
     return ScenarioFormatError(

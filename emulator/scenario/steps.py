@@ -6,13 +6,17 @@ import logging
 import math
 from typing import Any
 
-from emulator.clock import parse_instant
 from emulator.scenario.errors import ScenarioFormatError, ScenarioRunError
 from emulator.scenario.expectations import FailedPut
 from emulator.scenario.model import Scenario, Step
 from emulator.scenario.records import RecordSource
 from emulator.scenario.setup import call_aws
 from emulator.scenario.timeline import Timeline
+from emulator.scenario.timing import (
+    CLOCK_TOLERANCE_SECONDS,
+    format_instant,
+    parse_scenario_time,
+)
 from emulator.scenario.yamlfile import format_path
 
 logger = logging.getLogger(__name__)
@@ -102,18 +106,27 @@ class StepPlayer:
 
     def _advance(self, step: Step, body: Any) -> None:
         if isinstance(body, dict) and "to" in body:
-            seconds = parse_instant(body["to"]) - self.emulator.clock.now()
-            if seconds < 0:
-                raise ScenarioRunError(
-                    self.scenario.file,
-                    step.line,
-                    format_path(step.path),
-                    f"cannot move the clock back to {body['to']}: it already reads "
-                    f"{self.emulator.clock.now_datetime().isoformat()}",
-                )
+            seconds = self._seconds_until(step, body["to"])
         else:
             seconds = body["seconds"] if isinstance(body, dict) else body
         self.emulator.advance(seconds)
+
+    def _seconds_until(self, step: Step, time: str) -> float:
+        # The loader rejects a time before the clock, so this check guards
+        # scenarios built or changed in code.
+        now = self.emulator.clock.now()
+        seconds = parse_scenario_time(time) - now
+        if seconds < -CLOCK_TOLERANCE_SECONDS:
+            reads = format_instant(now)
+            raise ScenarioRunError(
+                self.scenario.file,
+                step.line,
+                format_path(step.path + ("advance",)),
+                f"cannot move the clock back to {time}: it reads {reads}. Fix: give "
+                f"a time at or after {reads}, or move the clock by seconds, such as "
+                "advance: 60",
+            )
+        return max(seconds, 0.0)
 
     def _flush(self, step: Step, body: Any) -> None:
         stream = body.get("stream") if isinstance(body, dict) else body
