@@ -93,7 +93,7 @@ class _WarningPrinter(logging.Handler):
     The emulator logs most of its warnings before raising them (a
     ``FidelityWarning`` such as an IAM denial), so a warning whose text the log
     already showed is not printed again. As a handler on the root logger, it
-    sees exactly the records that pass the ``--log-level``.
+    receives exactly the records that pass the ``--log-level``.
     """
 
     def __init__(self) -> None:

@@ -592,7 +592,7 @@ def test_lint_unknown_nested_field_matches_botocore(tmp_path):
         '"Parameters"?); valid members: Type, Parameters'
     ]
     assert (
-        'Unknown parameter in ExtendedS3DestinationConfiguration.ProcessingConfiguration'
+        "Unknown parameter in ExtendedS3DestinationConfiguration.ProcessingConfiguration"
         '.Processors[0]: "Paramters", must be one of: Type, Parameters'
     ) in str(rejected.value)
 

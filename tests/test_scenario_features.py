@@ -326,7 +326,7 @@ def test_fault_steps_and_log_events(tmp_path):
     ]
 
 
-def test_expect_unknown_bucket_with_transform_fails_at_run_time(tmp_path):
+def test_expect_unknown_bucket_fails_run_check(tmp_path):
     (tmp_path / "transforms.py").write_text(
         "def identity(event, context):\n"
         "    return {'records': [dict(r, result='Ok') for r in event['records']]}\n"
@@ -349,7 +349,7 @@ def test_expect_unknown_bucket_with_transform_fails_at_run_time(tmp_path):
     assert result.failed_checks[0].found == ["  buckets: bkt-one"]
 
 
-def test_advance_to_past_at_run_time_stops_with_fix(tmp_path):
+def test_advance_to_past_stops_run(tmp_path):
     path = tmp_path / "scenario.yaml"
     path.write_text(
         "version: 1\nstart: '2026-12-04T15:00:00Z'\nsetup:\n  buckets: [events]\n"

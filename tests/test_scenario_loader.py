@@ -323,10 +323,17 @@ ADVANCE_FIX = (
             "9999-01-01T00:00:00Z. Fix: give the seconds over which the calls are "
             "spread, such as over: 30; the clock must stay before 9999-01-01T00:00:00Z",
         ),
-        ("  - advance: .inf\n", 10, "steps[0].advance: invalid value .inf: must be "
-         "253370764800 or less. " + ADVANCE_FIX),
-        ("  - advance: .nan\n", 10, "steps[0].advance: invalid value .nan: not a "
-         "number. " + ADVANCE_FIX),
+        (
+            "  - advance: .inf\n",
+            10,
+            "steps[0].advance: invalid value .inf: must be "
+            "253370764800 or less. " + ADVANCE_FIX,
+        ),
+        (
+            "  - advance: .nan\n",
+            10,
+            "steps[0].advance: invalid value .nan: not a number. " + ADVANCE_FIX,
+        ),
         (
             "  - advance: 1.0e+300\n",
             10,
@@ -381,8 +388,7 @@ def test_load_out_of_range_value_names_line_and_fix(tmp_path, steps, line, messa
     ("steps", "line", "message"),
     [
         (
-            "  - advance: 120\n"
-            '  - advance: {to: "2026-01-01T00:01:00Z"}\n',
+            '  - advance: 120\n  - advance: {to: "2026-01-01T00:01:00Z"}\n',
             11,
             "steps[1].advance.to: the time '2026-01-01T00:01:00Z' is before the "
             "scenario clock, which reads 2026-01-01T00:02:00Z at this step. "
@@ -450,7 +456,10 @@ def test_load_advance_to_past_or_ambiguous_names_line_and_fix(
 @pytest.mark.parametrize(
     ("start", "problem"),
     [
-        ("2026-12-04T15:00:00", "invalid time '2026-12-04T15:00:00': it has no UTC offset"),
+        (
+            "2026-12-04T15:00:00",
+            "invalid time '2026-12-04T15:00:00': it has no UTC offset",
+        ),
         ("yesterday", "invalid time 'yesterday'"),
         (
             "9999-06-01T00:00:00Z",

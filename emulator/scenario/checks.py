@@ -185,8 +185,7 @@ def _check_buckets(
     body: dict[str, Any], path: Path, scenario: Scenario, context: _Context
 ) -> None:
     # A Lambda transform runs Python code in this process, and that code could
-    # create buckets, so with transforms only the run can tell; the runner
-    # then fails the check.
+    # create buckets. With transforms, the runner checks the buckets instead.
     if scenario.transforms:
         return
     for name, field in named_buckets(body, path):

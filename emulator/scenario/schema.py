@@ -42,8 +42,10 @@ def fix_of(definition: str, member: str | None = None) -> str:
 
 def yaml_number(value: Any) -> str:
     """Return a value as JSON, but infinity and NaN as YAML writes them (.inf, .nan)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, float) and math.isnan(value):
+        return ".nan"
+    if isinstance(value, float) and math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
     return json.dumps(value, default=str)
 
 

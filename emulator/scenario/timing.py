@@ -1,8 +1,8 @@
 """Check the times in a scenario against the clock that each step will see.
 
 Only ``advance`` steps and the ``over`` of ``put`` steps move a scenario's
-clock, so the time at each step is known when the file is loaded: a time in
-the past or past the end of the clock's range is a file error, not a failed run.
+clock, so the time at each step is known when the file is loaded. A time in
+the past, or past the end of the clock's range, is a file error, not a failed run.
 """
 
 from __future__ import annotations
@@ -88,11 +88,11 @@ class StepClock:
         if not isinstance(body, dict):
             self._move(body, path, fix, context)
             return
-        given = [key for key in ("seconds", "to") if key in body]
-        if len(given) != 1:
+        members = [key for key in ("seconds", "to") if key in body]
+        if len(members) != 1:
             raise context.error(
                 path,
-                f"expected exactly one of seconds and to, got {given}",
+                f"expected exactly one of seconds and to, got {members}",
                 "write advance: {seconds: 60} to move the clock by 60 seconds, or "
                 'advance: {to: "2026-12-04T15:05:00Z"} to move it to that time',
             )
