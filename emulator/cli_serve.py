@@ -14,12 +14,14 @@ import os
 import re
 import signal
 import sys
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from emulator.cli import configure_logging
+from emulator.errors import FidelityWarning
 from emulator.serve_config import ConfigFileError, apply_config, load_config
 from emulator.server import DEFAULT_MAX_REQUEST_BYTES, DEFAULT_PORT
 
@@ -227,6 +229,9 @@ def prepare_run(
     :raises click.UsageError: when the options do not go together.
     """
     configure_logging(options["log_level"])
+    # The engine logs every fidelity warning too; the server's log is the one
+    # channel, so the Python warning would print each one twice.
+    warnings.filterwarnings("ignore", category=FidelityWarning)
     _limit_malloc_arenas()
     if options["log_level"].lower() != "debug":
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
