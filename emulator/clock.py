@@ -27,8 +27,11 @@ def check_seconds(seconds: object) -> float:
         )
     try:
         finite = math.isfinite(seconds)
-    except OverflowError:  # an int too large for a float
-        finite = False
+    except OverflowError:
+        raise ValueError(
+            "invalid number of seconds: the value is too large for a float; the "
+            "clock cannot go past 9999-12-31T23:59:59Z"
+        ) from None
     if not finite or seconds < 0:
         raise ValueError(
             f"invalid number of seconds {seconds!r}: give a finite number, 0 or more"
