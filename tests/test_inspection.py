@@ -8,7 +8,8 @@ import gzip
 import pytest
 
 from emulator import ConfigurationError, FirehoseEmulator, ManualClock
-from emulator.inspection import check_delivered, split_json, split_lines
+from emulator.inspection import split_json, split_lines
+from emulator.inspection_checks import check_delivered
 from emulator.runtime import Settings
 
 ROLE = "arn:aws:iam::123456789012:role/delivery"
