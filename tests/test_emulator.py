@@ -232,3 +232,18 @@ def test_settings_invalid_value_configuration_error(options, message):
         Settings(**options)
 
     assert str(excinfo.value) == message
+
+
+def test_emulator_system_clock_follows_freezegun():
+    from freezegun import freeze_time
+
+    with freeze_time("2030-05-06T07:08:09Z"):
+        with FirehoseEmulator(seed=1) as firehose:
+            client = create_stream(firehose)
+            client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"frozen"})
+            firehose.flush()
+
+            (delivered,) = objects(firehose)
+
+    assert delivered["key"].startswith(f"2030/05/06/07/{STREAM}-1-2030-05-06-07-08-09-")
+    assert delivered["body"] == b"frozen"
