@@ -63,6 +63,22 @@ class FirehoseEmulator(InspectionMixin):
         settings: Settings | None = None,
         tick_seconds: float = 0.25,
     ):
+        if clock is not None and not isinstance(clock, Clock):
+            raise TypeError(
+                f"invalid clock {clock!r}: pass a clock object such as "
+                'ManualClock("2026-12-04T15:00:00Z"), or nothing for the system clock'
+            )
+        if settings is not None and not isinstance(settings, Settings):
+            raise TypeError(
+                f"invalid settings {settings!r}: pass emulator.runtime.Settings(...)"
+            )
+        if isinstance(tick_seconds, bool) or not isinstance(tick_seconds, (int, float)) or not (
+            0 < tick_seconds < float("inf")
+        ):
+            raise ValueError(
+                f"invalid tick_seconds {tick_seconds!r}: give a finite number of seconds "
+                "above 0, such as 0.25"
+            )
         self.clock = clock or SystemClock()
         self.seed = seed
         self.account_id = account_id
@@ -246,6 +262,11 @@ class FirehoseEmulator(InspectionMixin):
 
     def register_transform(self, lambda_arn: str, function: Callable[..., Any]) -> None:
         """Run ``function(event, context)`` wherever a stream names ``lambda_arn``."""
+        if not callable(function):
+            raise TypeError(
+                f"invalid transform {function!r} for {lambda_arn}: pass a callable "
+                "that takes (event, context), like a Lambda handler"
+            )
         self.runtime.transforms[lambda_arn] = function
 
     # Faults ---------------------------------------------------------------
@@ -310,7 +331,11 @@ class FirehoseEmulator(InspectionMixin):
         return client
 
     def on_delivery(self, listener: Callable[[DeliveryAttempt], None]) -> None:
-        """Call ``listener`` after each delivery attempt."""
+        """Call ``listener`` after each delivery attempt; its errors are logged, not raised."""
+        if not callable(listener):
+            raise TypeError(
+                f"invalid listener {listener!r}: pass a callable that takes a DeliveryAttempt"
+            )
         self.runtime.listeners.append(listener)
 
     def names(self) -> Iterable[str]:

@@ -295,8 +295,16 @@ def throttle(
         "bytes_per_second": bytes_per_second,
     }
     for name, value in limits.items():
-        if value is not None and (isinstance(value, bool) or value <= 0):
-            raise ConfigurationError(f"invalid {name} {value!r}: use a number above 0")
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not 0 < value < math.inf
+        ):
+            raise ConfigurationError(
+                f"invalid {name} {value!r}: use a finite number above 0"
+            )
     limit = Throttle(stream=stream, **limits)
     plan = _plan(runtime)
     with plan.lock:

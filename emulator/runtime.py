@@ -136,6 +136,7 @@ class Runtime:
         self._record_counter = 0
         self.listeners: list[Callable[[DeliveryAttempt], None]] = []
         self.subscribers: list[Callable[[str, dict[str, Any]], None]] = []
+        self.listener_errors: list[BaseException] = []
 
     def uuid4(self) -> str:
         """Return a random UUID string drawn from the seeded random source."""
@@ -155,15 +156,28 @@ class Runtime:
         return [head + "%019d" % number for number in range(first, first + count)]
 
     def log_attempt(self, attempt: DeliveryAttempt, stream: StreamRuntime | None = None) -> None:
-        """Record a delivery attempt and tell listeners and subscribers about it."""
+        """Record a delivery attempt and tell listeners and subscribers about it.
+
+        The attempt is final once it is in the log: an error raised by a
+        listener or subscriber is logged and kept in ``listener_errors``, and
+        never makes the delivery count as failed (which would write it again).
+        """
         with self.lock:
             self.delivery_log.append(attempt)
             listeners = list(self.listeners)
         for listener in listeners:
-            listener(attempt)
+            self._call_safely(listener, attempt)
         if stream is None:
             stream = self.streams_by_name(attempt.stream)
         self.emit("delivery", stream=stream, attempt=attempt)
+
+    def _call_safely(self, function: Callable[..., Any], *arguments: Any) -> None:
+        try:
+            function(*arguments)
+        except Exception as error:
+            logger.exception("a delivery listener %r failed", function)
+            with self.lock:
+                self.listener_errors.append(error)
 
     def streams_by_name(self, name: str) -> StreamRuntime | None:
         with self.lock:
@@ -182,7 +196,7 @@ class Runtime:
         with self.lock:
             subscribers = list(self.subscribers)
         for subscriber in subscribers:
-            subscriber(event, details)
+            self._call_safely(subscriber, event, details)
 
     def register(self, stream: StreamRuntime) -> None:
         with self.lock:

@@ -247,3 +247,33 @@ def test_emulator_system_clock_follows_freezegun():
 
     assert delivered["key"].startswith(f"2030/05/06/07/{STREAM}-1-2030-05-06-07-08-09-")
     assert delivered["body"] == b"frozen"
+
+
+def test_emulator_failing_listener_does_not_redeliver():
+    with FirehoseEmulator(clock=ManualClock(START)) as firehose:
+        client = create_stream(firehose)
+        firehose.on_delivery(lambda attempt: 1 / 0)
+        for _ in range(5):
+            client.put_record(DeliveryStreamName=STREAM, Record={"Data": b"x\n"})
+
+        for _ in range(3):
+            firehose.advance(400)
+
+        assert len(objects(firehose)) == 1
+        assert [attempt.outcome for attempt in firehose.delivery_log] == ["delivered"]
+        assert isinstance(firehose.runtime.listener_errors[0], ZeroDivisionError)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        ({"clock": "2026-12-04T15:00:00Z"}, TypeError),
+        ({"settings": {"iam_mode": "off"}}, TypeError),
+        ({"tick_seconds": 0}, ValueError),
+        ({"tick_seconds": -1}, ValueError),
+    ],
+    ids=["clock-string", "settings-dict", "tick-zero", "tick-negative"],
+)
+def test_emulator_invalid_arguments_rejected(arguments, error):
+    with pytest.raises(error):
+        FirehoseEmulator(**arguments)

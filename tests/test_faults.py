@@ -363,7 +363,7 @@ def test_throttle_zero_limit_raises(firehose):
     with pytest.raises(ConfigurationError) as caught:
         faults.throttle(firehose.runtime, STREAM, records_per_second=0)
 
-    assert str(caught.value) == "invalid records_per_second 0: use a number above 0"
+    assert str(caught.value) == "invalid records_per_second 0: use a finite number above 0"
 
 
 def test_fail_next_writes_negative_count_raises(firehose):
@@ -371,3 +371,14 @@ def test_fail_next_writes_negative_count_raises(firehose):
         faults.fail_next_writes(firehose.runtime, -1)
 
     assert str(caught.value) == "invalid count -1: use a number of writes, 0 or more"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "5"], ids=["nan", "inf", "text"])
+def test_throttle_non_finite_limit_rejected(value):
+    with FirehoseEmulator(clock=ManualClock("2026-12-04T15:00:00Z")) as firehose:
+        with pytest.raises(ConfigurationError) as caught:
+            firehose.throttle("s", bytes_per_second=value)
+
+    assert str(caught.value) == (
+        f"invalid bytes_per_second {value!r}: use a finite number above 0"
+    )

@@ -545,3 +545,28 @@ def test_load_expect_missing_destination_bucket_suggests_deliveries(tmp_path):
         "setup.buckets (none yet); to check that nothing reached a bucket that does "
         "not exist, expect deliveries: [{stream: NAME, outcome: delivered, count: 0}]"
     )
+
+
+def test_load_alias_bomb_rejected_quickly(tmp_path):
+    text = "a: &a [1,1,1,1,1,1,1,1,1]\n"
+    previous = "a"
+    for name in "bcdefg":
+        text += f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]\n"
+        previous = name
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text + "version: 1\nname: x\nsetup: {buckets: *g}\nsteps: [advance: 1]\n")
+
+    with pytest.raises(ScenarioFormatError) as excinfo:
+        load_scenario(path)
+
+    assert "expands to more than 1,000,000 values" in str(excinfo.value)
+
+
+def test_load_deep_nesting_rejected(tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("version: 1\nname: x\nsteps: " + "[" * 5000 + "]" * 5000 + "\n")
+
+    with pytest.raises(ScenarioFormatError) as excinfo:
+        load_scenario(path)
+
+    assert "nested too deeply" in str(excinfo.value)

@@ -74,11 +74,24 @@ def _span(node: yaml.Node) -> Span:
     )
 
 
-def _index(node: yaml.Node, path: Path, index: LineIndex, file: str) -> None:
+def _index(
+    node: yaml.Node,
+    path: Path,
+    index: LineIndex,
+    file: str,
+    visited: set[int] | None = None,
+) -> None:
+    if visited is None:
+        visited = set()
     index.values[path] = _span(node)
+    if id(node) in visited:
+        # An alias of a node indexed already: its lines are known, and walking
+        # it again for every alias would take exponential time.
+        return
+    visited.add(id(node))
     if isinstance(node, yaml.SequenceNode):
         for position, item in enumerate(node.value):
-            _index(item, path + (position,), index, file)
+            _index(item, path + (position,), index, file, visited)
     elif isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -99,7 +112,34 @@ def _index(node: yaml.Node, path: Path, index: LineIndex, file: str) -> None:
                 )
             seen.add(key)
             index.keys[path + (key,)] = key_node.start_mark.line + 1
-            _index(value_node, path + (key,), index, file)
+            _index(value_node, path + (key,), index, file, visited)
+
+
+# A scenario is small; a document that expands past this many values through
+# YAML aliases is rejected before anything walks it.
+MAX_EXPANDED_VALUES = 1_000_000
+
+
+def _check_expanded_size(data: Any, file: str) -> None:
+    """Reject a document whose aliases expand it past ``MAX_EXPANDED_VALUES``."""
+    pending = [data]
+    count = 0
+    while pending:
+        value = pending.pop()
+        count += 1
+        if count > MAX_EXPANDED_VALUES:
+            raise ScenarioFormatError(
+                file,
+                None,
+                "",
+                f"invalid YAML: the document expands to more than "
+                f"{MAX_EXPANDED_VALUES:,} values through its aliases",
+                "write the values out, or use fewer nested aliases (*name)",
+            )
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, LineIndex]:
@@ -115,6 +155,15 @@ def parse_yaml(text: str, file: str) -> tuple[Any, LineIndex]:
             return None, index
         _index(node, (), index, file)
         data = loader.construct_document(node)
+        _check_expanded_size(data, file)
+    except RecursionError:
+        raise ScenarioFormatError(
+            file,
+            None,
+            "",
+            "invalid YAML: the document is nested too deeply to read",
+            "flatten the nesting: a scenario needs only a few levels",
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
