@@ -57,7 +57,11 @@ def build_key(
             partition_keys_from_lambda=batch.keys_from_lambda,
         )
         unique = runtime.uuid4()
-    stamp = instant.strftime("%Y-%m-%d-%H-%M-%S")
+    # Formatted by hand: strftime's %Y does not pad years before 1000.
+    stamp = (
+        f"{instant.year:04d}-{instant.month:02d}-{instant.day:02d}-"
+        f"{instant.hour:02d}-{instant.minute:02d}-{instant.second:02d}"
+    )
     return (
         f"{prefix}{stream_name}-{batch.settings.version_id}-{stamp}-{unique}{extension}"
     )
