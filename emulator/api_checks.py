@@ -25,6 +25,7 @@ __all__ = [
     "check_optional_string",
     "check_plain_update",
     "check_stream_name",
+    "check_stream_type",
     "check_tag_keys",
     "check_tags",
     "check_update",
@@ -63,6 +64,12 @@ def check_create_input(name: Any, stream_type: str | None) -> str:
     """Validate the stream name and type of CreateDeliveryStream; return the type."""
     check_stream_name(name)
     stream_type = stream_type or "DirectPut"
+    check_stream_type(stream_type)
+    return stream_type
+
+
+def check_stream_type(stream_type: Any) -> None:
+    """Check a ``DeliveryStreamType`` against the model's enum."""
     if stream_type not in STREAM_TYPES:
         listing = ", ".join(STREAM_TYPES)
         raise ValidationException(
@@ -72,7 +79,6 @@ def check_create_input(name: Any, stream_type: str | None) -> str:
                 f"Member must satisfy enum value set: [{listing}]",
             )
         )
-    return stream_type
 
 
 def normalise_create(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,20 +20,13 @@ from moto.firehose.models import FirehoseBackend, find_destination_config_in_arg
 from emulator import config as config_module
 from emulator import api_checks as checks
 from emulator import delivery, intake, runtime
-from emulator.errors import (
-    InvalidArgumentException,
-    ResourceNotFoundException,
-    ValidationException,
-    validation_message,
-)
+from emulator.errors import InvalidArgumentException, ResourceNotFoundException
 from emulator.stream import StreamRuntime
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["EmulatedFirehoseBackend"]
 
-STREAM_NAME_PATTERN = re.compile(r"[a-zA-Z0-9_.-]+")
-STREAM_TYPES = ("DirectPut", "KinesisStreamAsSource", "MSKAsSource", "DatabaseAsSource")
 DEFAULT_LIST_LIMIT = 10
 
 
@@ -186,32 +178,9 @@ class EmulatedFirehoseBackend(FirehoseBackend):
         checks.check_optional_string(
             exclusive_start_delivery_stream_name, "exclusiveStartDeliveryStreamName"
         )
-        if delivery_stream_type is not None and delivery_stream_type not in checks.STREAM_TYPES:
-            raise ValidationException(
-                validation_message(
-                    "deliveryStreamType",
-                    delivery_stream_type,
-                    "Member must satisfy enum value set: ["
-                    + ", ".join(checks.STREAM_TYPES)
-                    + "]",
-                )
-            )
-        if limit is not None:
-            if isinstance(limit, bool) or not isinstance(limit, int):
-                raise ValidationException(
-                    validation_message("limit", limit, "Member must be an integer")
-                )
-            if not 1 <= limit <= 10000:
-                bound = (
-                    "greater than or equal to 1"
-                    if limit < 1
-                    else "less than or equal to 10000"
-                )
-                raise ValidationException(
-                    validation_message(
-                        "limit", limit, f"Member must have value {bound}"
-                    )
-                )
+        if delivery_stream_type is not None:
+            checks.check_stream_type(delivery_stream_type)
+        checks.check_limit(limit, "limit", 10000)
         return super().list_delivery_streams(
             limit or DEFAULT_LIST_LIMIT,
             delivery_stream_type,

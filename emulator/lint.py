@@ -78,7 +78,6 @@ CHECKS = (
     "notes-buffering",
     "notes-logging",
 )
-STREAM_TYPES = ("DirectPut", "KinesisStreamAsSource", "MSKAsSource", "DatabaseAsSource")
 
 
 @dataclass(frozen=True)
@@ -161,27 +160,12 @@ def _destination_count_message() -> str:
 
 
 def _check_request_members(request: dict[str, Any]) -> None:
-    from emulator.api_checks import check_stream_name
-    from emulator.errors import ValidationException, validation_message
+    from emulator import api_checks
 
-    check_stream_name(request.get("DeliveryStreamName"))
-    stream_type = request.get("DeliveryStreamType", "DirectPut")
-    if stream_type not in STREAM_TYPES:
-        listing = ", ".join(STREAM_TYPES)
-        raise ValidationException(
-            validation_message(
-                "deliveryStreamType",
-                stream_type,
-                f"Member must satisfy enum value set: [{listing}]",
-            )
-        )
-    tags = request.get("Tags") or []
-    if len(tags) > 50:
-        raise ValidationException(
-            validation_message(
-                "tags", "[...]", "Member must have length less than or equal to 50"
-            )
-        )
+    api_checks.check_create_input(
+        request.get("DeliveryStreamName"), request.get("DeliveryStreamType")
+    )
+    api_checks.check_tags(request.get("Tags"), required=False)
 
 
 @lru_cache(maxsize=1)
