@@ -97,6 +97,16 @@ class EmulatedFirehoseResponse(FirehoseResponse):
                 f"The request does not match the operation's input shape: {error}"
             )
 
+    def describe_delivery_stream(self) -> Any:
+        """Check DescribeDeliveryStream's paging members, which moto does not read."""
+        from emulator import api_checks
+
+        api_checks.check_limit(self._get_param("Limit"), "limit", 10000)
+        api_checks.check_optional_string(
+            self._get_param("ExclusiveStartDestinationId"), "exclusiveStartDestinationId"
+        )
+        return super().describe_delivery_stream()
+
     def put_record(self) -> str:  # type: ignore[override]
         result = self.firehose_backend.put_record(
             self._get_param("DeliveryStreamName"), self._get_param("Record")

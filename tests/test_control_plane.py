@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from support.streams import ROLE_ARN, START, create_stream, s3_config
 
@@ -515,3 +516,18 @@ def test_create_partition_key_without_dynamic_partitioning_rejected(firehose):
     code, message = _error(excinfo)
     assert code == "InvalidArgumentException"
     assert "when Dynamic Partitioning is enabled" in message
+
+
+@pytest.mark.parametrize("limit", [0, 10001], ids=["zero", "over-10000"])
+def test_describe_limit_out_of_range_validation_error(firehose, limit):
+    _create(firehose)
+
+    # botocore checks the minimum itself; a raw client reaches the service.
+    client = firehose.client("firehose", config=Config(parameter_validation=False))
+
+    with pytest.raises(ClientError) as excinfo:
+        client.describe_delivery_stream(DeliveryStreamName="s1", Limit=limit)
+
+    code, message = _error(excinfo)
+    assert code == "ValidationException"
+    assert f"Value '{limit}' at 'limit'" in message
