@@ -2,7 +2,7 @@
 
 moto's request parser converts members to the model's types where it can, but
 passes on values of the wrong shape (a string for a list, a list for a
-string); these checks turn them into AWS's errors instead of crashes.
+string). These checks turn them into AWS's errors instead of crashes.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Without a processing configuration, records go straight into the data buffer.
 With one, they pass through AWS's processing order (de-aggregation, the Lambda
-transform, partition-key extraction, the delimiter) first; a Lambda transform
+transform, partition-key extraction, the delimiter) first. A Lambda transform
 has a buffer of its own, with the processor's BufferSizeInMBs and
 BufferIntervalInSeconds. Records that fail a step are written to the error
 output at once, one object per error output type.

@@ -5,7 +5,7 @@ about 40 ms for a PutRecordBatch response of 500 entries. The put responses
 have a fixed, flat JSON shape, so they are written directly.
 
 Requests that do not match the operation's input shape (text in an integer
-member, say) make moto's parser raise; they get AWS's
+member, say) make moto's parser raise. They get AWS's
 ``SerializationException`` instead, in process as in the server.
 """
 
