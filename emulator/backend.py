@@ -190,7 +190,7 @@ class EmulatedFirehoseBackend(FirehoseBackend):
     def list_tags_for_delivery_stream(
         self, delivery_stream_name: str, exclusive_start_tag_key: str, limit: int | None
     ) -> dict[str, Any]:
-        """List a stream's tags; Limit is 1 to 50, as the AWS model says."""
+        """List a stream's tags; the AWS model allows a Limit of 1 to 50."""
         checks.check_optional_string(exclusive_start_tag_key, "exclusiveStartTagKey")
         checks.check_limit(limit, "limit", 50)
         self._stream(delivery_stream_name)

@@ -32,6 +32,26 @@ def default_region() -> str:
     )
 
 
+def _check_arguments(clock: Any, settings: Any, tick_seconds: Any) -> None:
+    """Reject arguments of ``FirehoseEmulator`` that would fail only later."""
+    if clock is not None and not isinstance(clock, Clock):
+        raise TypeError(
+            f"invalid clock {clock!r}: pass a clock object such as "
+            'ManualClock("2026-12-04T15:00:00Z"), or nothing for the system clock'
+        )
+    if settings is not None and not isinstance(settings, Settings):
+        raise TypeError(
+            f"invalid settings {settings!r}: pass emulator.runtime.Settings(...)"
+        )
+    if isinstance(tick_seconds, bool) or not isinstance(tick_seconds, (int, float)) or not (
+        0 < tick_seconds < float("inf")
+    ):
+        raise ValueError(
+            f"invalid tick_seconds {tick_seconds!r}: give a finite number of seconds "
+            "above 0, such as 0.25"
+        )
+
+
 class FirehoseEmulator(InspectionMixin):
     """Emulated Firehose delivery on top of moto.
 
@@ -63,22 +83,7 @@ class FirehoseEmulator(InspectionMixin):
         settings: Settings | None = None,
         tick_seconds: float = 0.25,
     ):
-        if clock is not None and not isinstance(clock, Clock):
-            raise TypeError(
-                f"invalid clock {clock!r}: pass a clock object such as "
-                'ManualClock("2026-12-04T15:00:00Z"), or nothing for the system clock'
-            )
-        if settings is not None and not isinstance(settings, Settings):
-            raise TypeError(
-                f"invalid settings {settings!r}: pass emulator.runtime.Settings(...)"
-            )
-        if isinstance(tick_seconds, bool) or not isinstance(tick_seconds, (int, float)) or not (
-            0 < tick_seconds < float("inf")
-        ):
-            raise ValueError(
-                f"invalid tick_seconds {tick_seconds!r}: give a finite number of seconds "
-                "above 0, such as 0.25"
-            )
+        _check_arguments(clock, settings, tick_seconds)
         self.clock = clock or SystemClock()
         self.seed = seed
         self.account_id = account_id

@@ -4,7 +4,7 @@ Three kinds, each set on a runtime by an explicit call:
 
 - ``fail_records``: chosen entries (or a seeded fraction) of the next
   PutRecord or PutRecordBatch calls fail with ``ServiceUnavailableException``
-  "Slow down.", as a throttled stream answers; PutRecord raises the error.
+  "Slow down.", as a throttled stream returns it; PutRecord raises the error.
 - ``throttle``: a stream accepts at most AWS's per-stream quotas of records,
   requests and bytes in each second of the emulator's clock.
 - ``fail_next_writes``: the next N objects written to S3 fail with a delivery

@@ -1,8 +1,8 @@
 """Intake: the record and batch limits of PutRecord and PutRecordBatch.
 
-Limits, from the Firehose API reference and its "Quota" page: a record is at
-most 1,000 KiB (1,024,000 bytes) before base64 encoding; a PutRecordBatch call
-carries 1 to 500 records and at most 4 MiB in all.
+The limits come from the Firehose API reference and its "Quota" page. A record
+is at most 1,000 KiB (1,024,000 bytes) before base64 encoding. A PutRecordBatch
+call carries 1 to 500 records and at most 4 MiB in all.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ def parse_marker(mark: Any, search_dirs: list[Path]) -> StreamSpec:
     """Check a marker's arguments and return the stream it requests.
 
     :param search_dirs: where a relative ``config`` path is looked for, in order.
-    :raises MarkerError: with a message that says what to fix.
+    :raises MarkerError: with a message that names the fix.
     """
     try:
         arguments = firehose_stream(*mark.args, **mark.kwargs)

@@ -3,7 +3,7 @@
 #
 # Python test extras, the JavaScript SDK packages of tests/js, and Debian's
 # Chromium for the HTML report test (when run as root on a Debian-based
-# machine; elsewhere that one test is skipped and says why).
+# machine; elsewhere that one test is skipped with the reason).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +16,4 @@ if ! command -v chromium >/dev/null 2>&1; then
         echo "chromium not found: the HTML report browser test will be skipped" >&2
     fi
 fi
-exec python3 -m pytest -n 2 "$@"
+exec python3 -m pytest -n 2 --dist loadgroup "$@"

@@ -51,7 +51,7 @@ def test_describe_plain_s3_fills_aws_defaults(firehose):
     assert extended["S3BackupMode"] == "Disabled"
 
 
-def test_describe_extended_stream_shows_both_shapes_plain_without_extended_members(firehose):
+def test_describe_extended_shows_both_shapes(firehose):
     _create(firehose, FileExtension=".log", CustomTimeZone="Europe/Paris", Prefix="p/")
 
     destination = firehose.client("firehose").describe_delivery_stream(
@@ -484,7 +484,7 @@ def test_create_format_conversion_requires_uncompressed(firehose):
     )
 
 
-def test_create_format_conversion_defaults_to_128_mib_and_warns(firehose):
+def test_create_format_conversion_defaults_128_mib(firehose):
     with pytest.warns(UserWarning, match="not converted to Parquet or ORC"):
         _create(firehose, DataFormatConversionConfiguration=CONVERSION)
 

@@ -67,7 +67,7 @@ def test_buffer_interval_counted_from_first_record(firehose):
     assert [obj["body"] for obj in objects(firehose)] == [b"firstsecond"]
 
 
-def test_buffer_size_hint_delivers_at_once_without_passing_hint(firehose):
+def test_buffer_size_hint_never_passed(firehose):
     client = create_stream(firehose, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 900})
     record = b"x" * 1000 + b"\n"
 
@@ -151,7 +151,7 @@ def test_flush_delivers_whatever_hints_say(firehose):
     assert [attempt.reason for attempt in attempts] == ["flush"]
 
 
-def test_advance_delivers_each_due_buffer_at_its_own_time(firehose):
+def test_advance_delivers_at_due_time(firehose):
     client = create_stream(firehose, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 60})
     put(client, [b"a"])
 
@@ -164,7 +164,7 @@ def test_advance_delivers_each_due_buffer_at_its_own_time(firehose):
 # Keys ---------------------------------------------------------------------------
 
 
-def test_key_plain_prefix_glued_to_date_path_without_slash(firehose):
+def test_key_plain_prefix_no_slash(firehose):
     client = create_stream(firehose, Prefix="vascular")
     put(client, [b"e"])
 

@@ -17,7 +17,7 @@ from emulator.backend import EmulatedFirehoseBackend
 STREAM = "message-interaction-events"
 
 
-def test_emulator_starts_mock_when_none_active_and_restores_moto():
+def test_emulator_starts_mock_and_restores_moto():
     original = firehose_models.firehose_backends.backend
 
     with FirehoseEmulator(clock=ManualClock(START)):

@@ -46,7 +46,7 @@ def test_put_record_exactly_1024000_bytes_accepted(firehose):
     assert response["Encrypted"] is False
 
 
-def test_put_record_batch_record_over_limit_names_member_index(firehose):
+def test_put_record_batch_oversize_names_index(firehose):
     client = create_stream(firehose)
     records = [{"Data": b"ok"}, {"Data": b"x" * 1_024_001}]
 
@@ -100,7 +100,7 @@ def test_put_record_batch_results_unique_ids_same_order(firehose):
     assert all(len(record_id) == 56 and record_id.isdigit() for record_id in ids)
 
 
-def test_put_record_empty_data_accepted_and_delivered_as_nothing(firehose):
+def test_put_record_empty_data_accepted(firehose):
     client = create_stream(firehose)
 
     client.put_record(DeliveryStreamName=STREAM, Record={"Data": b""})

@@ -28,7 +28,7 @@ MAX_ATTEMPTS = 5
 
 
 class PutFailedError(Exception):
-    """Some records were still refused after every attempt."""
+    """Some records were still rejected after every attempt."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class InboxEventEmitter:
         Entries that Firehose refuses (``FailedPutCount``) are sent again,
         alone, up to ``MAX_ATTEMPTS`` times in all.
 
-        :raises PutFailedError: when entries are still refused after that.
+        :raises PutFailedError: when entries are still rejected after that.
         """
         sent = 0
         for batch in _batches(event.to_record() for event in events):
@@ -127,12 +127,12 @@ class InboxEventEmitter:
                 if "ErrorCode" in result
             ]
             logger.warning(
-                "attempt %d: %d of the records were refused; sending them again",
+                "attempt %d: %d of the records were rejected; sending them again",
                 attempt,
                 len(pending),
             )
         raise PutFailedError(
-            f"{len(pending)} records to {self.stream_name} were refused {MAX_ATTEMPTS} times"
+            f"{len(pending)} records to {self.stream_name} were rejected {MAX_ATTEMPTS} times"
         )
 
 

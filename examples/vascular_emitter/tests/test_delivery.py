@@ -63,7 +63,7 @@ def test_one_mib_of_events_delivered_without_waiting(firehose):
     assert obj.json()[0]["messageId"] == "m-000000"
 
 
-def test_refused_entries_sent_again_and_delivered_once(firehose):
+def test_rejected_entries_sent_again_delivered_once(firehose):
     faults.fail_records(firehose.runtime, STREAM, indexes=[1, 3])
     events = [InboxEvent(kind, "m-2", "u-2", AT) for kind in EVENT_TYPES]
 
