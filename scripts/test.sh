@@ -16,4 +16,4 @@ if ! command -v chromium >/dev/null 2>&1; then
         echo "chromium not found: the HTML report browser test will be skipped" >&2
     fi
 fi
-exec python3 -m pytest -n 2 --dist loadgroup "$@"
+exec python3 -m pytest -n 2 "$@"
