@@ -31,6 +31,7 @@ import weakref
 from typing import TYPE_CHECKING, Any, Iterable
 
 from emulator.errors import ConfigurationError, FidelityWarning
+from emulator.runtime import IAM_MODES
 from emulator.sinks import DeliveryError
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ __all__ = [
 ]
 
 FIREHOSE_PRINCIPAL = "firehose.amazonaws.com"
-IAM_MODES = ("off", "warn", "strict")
 
 # Streams that were already warned about, with the reasons, so that warn mode
 # warns once per stream and reason instead of once per object.
